@@ -1,0 +1,735 @@
+/*
+ * api/proxy.c - the OpenAI-compatible model endpoints: chat/completions,
+ * completions, embeddings.
+ *
+ * The fast path of DESIGN.md §4: the client's body is parsed once (to read
+ * `model` and `stream` and to validate it), then forwarded byte for byte with
+ * only `model` rewritten and the proxy's own fields dropped. Non-stream
+ * responses are buffered (bounded) so a failed attempt can be retried on
+ * another deployment; streams are relayed chunk by chunk with backpressure,
+ * and usage is read from them on the way. A failure before the first byte
+ * reaches the client is retried; after it, the client gets an error event.
+ */
+#include "core/lmx.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "api/api_int.h"
+#include "core/alloc.h"
+#include "core/err.h"
+#include "core/jscan.h"
+#include "core/log.h"
+#include "core/util.h"
+#include "route/router.h"
+#include "upstream/sse.h"
+
+#define RESP_MAX (256u << 20)  /* a non-stream upstream response, buffered */
+#define ERRBODY_MAX (64u << 10) /* an upstream error body read from a stream */
+#define SSE_EVENT_MAX (8u << 20)
+#define MAX_UP_HEADERS 8
+
+/* Body members the proxy consumes and never sends upstream (COMPAT.md §3.4). */
+static const char *const proxy_fields[] = {
+    "metadata",           "fallbacks",      "num_retries",
+    "timeout",            "mock_response",  "mock_testing_fallbacks",
+    "mock_testing_rate_limit_error",         "mock_timeout",
+    "cache",              "caching",        "drop_params",
+    "api_key",            "api_base",       "api_version",
+    "litellm_logging_obj", "proxy_server_request", "secret_fields",
+    "context_window_fallbacks", "content_policy_fallbacks", "tags",
+    "litellm_metadata",   "litellm_call_id", "additional_drop_params",
+};
+
+/* litellm_params keys that are routing or credentials, never request defaults. */
+static const char *const not_defaults[] = {
+    "model", "api_key", "api_base", "api_version", "organization", "rpm", "tpm", "weight",
+    "order", "timeout", "stream_timeout", "num_retries", "max_parallel_requests",
+    "input_cost_per_token", "output_cost_per_token", "input_cost_per_second",
+    "output_cost_per_second", "region_name", "max_budget", "budget_duration", "tags",
+    "drop_params", "mock_response", "use_in_pass_through", "custom_llm_provider",
+    "cooldown_time", "aws_region_name", "aws_access_key_id", "aws_secret_access_key",
+    "aws_session_token", "aws_role_name", "vertex_project", "vertex_location",
+    "vertex_credentials", "additional_drop_params", "mock_timeout", "merge_reasoning_content_in_choices",
+    "health_check_timeout", "litellm_credential_name", "configurable_clientside_auth_params",
+};
+
+struct lmx_call {
+    struct lmx_api_worker *w;
+    struct lmx_http_req *req; /* NULL once the client is gone */
+    struct lmx_config *cfg;
+    enum lmx_endpoint ep;
+    const char *route_name; /* for messages: "/chat/completions" */
+    json_t *body;
+    bool stream;
+
+    struct lmx_route route;
+    const struct lmx_deployment *dep;
+    uint8_t tried[LMX_ROUTE_MAX_TRIED / 8];
+    int attempts;    /* upstream calls made */
+    int max_retries;
+    double timeout;        /* per attempt, seconds */
+    double stream_timeout; /* stall limit for streams, seconds */
+
+    struct lmx_buf up_body;
+    struct lmx_buf url;
+    const char *up_headers[MAX_UP_HEADERS + 4];
+    size_t nup_headers;
+    char hdr_store[4608];
+    struct lmx_xfer *xfer;
+
+    long status;
+    bool client_streaming; /* response headers sent to the client */
+    struct lmx_buf resp;
+    struct lmx_sse_reader sse;
+    bool saw_done;
+    json_t *usage;
+
+    uint64_t t0;
+    uint64_t t_attempt;
+    uint64_t upstream_ns; /* time spent waiting on upstreams, all attempts */
+    char call_id[64];
+    char model_name[256]; /* as the client sent it */
+};
+
+static void call_free(struct lmx_call *c)
+{
+    if (c->req != NULL) {
+        c->req->on_abort = NULL;
+        c->req->on_drain = NULL;
+    }
+    json_decref(c->body);
+    json_decref(c->usage);
+    lmx_buf_release(&c->up_body);
+    lmx_buf_release(&c->url);
+    lmx_buf_release(&c->resp);
+    lmx_sse_reader_release(&c->sse);
+    lmx_api_cfg_put(c->w, c->cfg);
+    lmx_free(c);
+}
+
+static double ms_since(uint64_t t)
+{
+    return (double)(lmx_now_ns() - t) / 1e6;
+}
+
+/* The x-litellm-* headers every answer of this call carries. */
+static void call_headers(struct lmx_call *c, struct lmx_hdrset *hs)
+{
+    double total = ms_since(c->t0);
+    double up = (double)c->upstream_ns / 1e6;
+
+    lmx__hdrset_init(hs);
+    lmx__hdrset_add(hs, "x-litellm-call-id", "%s", c->call_id);
+    if (c->dep != NULL) {
+        lmx__hdrset_add(hs, "x-litellm-model-id", "%s", c->dep->id);
+        if (c->dep->api_base != NULL)
+            lmx__hdrset_add(hs, "x-litellm-model-api-base", "%s", c->dep->api_base);
+        if (c->dep->region_name != NULL)
+            lmx__hdrset_add(hs, "x-litellm-model-region", "%s", c->dep->region_name);
+    }
+    if (c->route.group != NULL)
+        lmx__hdrset_add(hs, "x-litellm-model-group", "%s", c->route.group->name);
+    lmx__hdrset_add(hs, "x-litellm-version", "%s", LMX_VERSION);
+    lmx__hdrset_add(hs, "x-litellm-response-duration-ms", "%.3f", total);
+    lmx__hdrset_add(hs, "x-litellm-overhead-duration-ms", "%.3f", total > up ? total - up : 0.0);
+    lmx__hdrset_add(hs, "x-litellm-attempted-retries", "%d",
+                    c->attempts > 0 ? c->attempts - 1 : 0);
+    lmx__hdrset_add(hs, "x-litellm-max-retries", "%d", c->max_retries);
+    if (c->timeout > 0)
+        lmx__hdrset_add(hs, "x-litellm-timeout", "%g", c->timeout);
+}
+
+static void call_fail(struct lmx_call *c, int status, const char *type, const char *fmt, ...)
+    LMX_PRINTF(4, 5);
+
+/* Answers the client with an error and frees the call. */
+static void call_fail(struct lmx_call *c, int status, const char *type, const char *fmt, ...)
+{
+    struct lmx_hdrset hs;
+    char msg[1024];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    if (c->req != NULL) {
+        call_headers(c, &hs);
+        lmx__send_error(c->req, &hs, status, type, NULL, "%s", msg);
+        c->req = NULL;
+    }
+    call_free(c);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Building the upstream request */
+
+static bool is_proxy_field(const char *k)
+{
+    for (size_t i = 0; i < LMX_ARRAY_SIZE(proxy_fields); i++)
+        if (strcmp(k, proxy_fields[i]) == 0)
+            return true;
+    return false;
+}
+
+static bool is_not_default(const char *k)
+{
+    for (size_t i = 0; i < LMX_ARRAY_SIZE(not_defaults); i++)
+        if (strcmp(k, not_defaults[i]) == 0)
+            return true;
+    return false;
+}
+
+/* The upstream model name: the deployment's, with '*' replaced by what the wildcard matched. */
+static int upstream_model(struct lmx_call *c, char *out, size_t n)
+{
+    const char *um = c->dep->upstream_model;
+    const char *star = strchr(um, '*');
+    int k;
+
+    if (star == NULL) {
+        k = snprintf(out, n, "%s", um);
+    } else if (c->route.wild_part != NULL) {
+        k = snprintf(out, n, "%.*s%.*s%s", (int)(star - um), um, (int)c->route.wild_len,
+                     c->route.wild_part, star + 1);
+    } else {
+        /* a wildcard deployment reached by its id or an alias: pass the client's name */
+        k = snprintf(out, n, "%s", c->model_name);
+    }
+    return k < 0 || (size_t)k >= n ? LMX_ETOOBIG : 0;
+}
+
+static int build_request(struct lmx_call *c, const struct lmx_provider_ops *ops)
+{
+    const char *drop[LMX_ARRAY_SIZE(proxy_fields) + 32];
+    size_t ndrop = 0;
+    char model[512];
+    struct lmx_buf raw, extra;
+    const char *k;
+    json_t *v, *adp;
+    int err, n;
+
+    lmx_buf_reset(&c->up_body);
+    lmx_buf_reset(&c->url);
+    err = upstream_model(c, model, sizeof(model));
+    if (err < 0)
+        return err;
+    err = ops->build_url(c->dep, c->ep, model, &c->url);
+    if (err < 0)
+        return err;
+
+    json_object_foreach(c->body, k, v) {
+        if (ndrop < LMX_ARRAY_SIZE(drop) && is_proxy_field(k))
+            drop[ndrop++] = k;
+    }
+    /* additional_drop_params on the deployment: those go too */
+    adp = json_object_get(c->dep->litellm_params, "additional_drop_params");
+    for (size_t i = 0; json_is_array(adp) && i < json_array_size(adp); i++) {
+        const char *s = json_string_value(json_array_get(adp, i));
+
+        if (s != NULL && ndrop < LMX_ARRAY_SIZE(drop))
+            drop[ndrop++] = s;
+    }
+    lmx_buf_init(&raw, 1024);
+    lmx_buf_init(&extra, 1u << 20);
+    err = lmx_buf_json_str(&raw, model, strlen(model));
+    /* other litellm_params are defaults for the call, unless the client set them */
+    json_object_foreach(c->dep->litellm_params, k, v) {
+        char *dump;
+
+        if (err < 0)
+            break;
+        if (is_not_default(k) || json_object_get(c->body, k) != NULL || json_is_null(v))
+            continue;
+        dump = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+        if (dump == NULL) {
+            err = LMX_ENOMEM;
+            break;
+        }
+        err = lmx_buf_puts(&extra, ",");
+        if (err == 0)
+            err = lmx_buf_json_str(&extra, k, strlen(k));
+        if (err == 0)
+            err = lmx_buf_printf(&extra, ":%s", dump);
+        lmx_free(dump);
+    }
+    if (err == 0)
+        err = lmx_jscan_rewrite(c->req->body.data, c->req->body.len, drop, ndrop, "model",
+                                raw.data, raw.len, extra.data, extra.len, &c->up_body);
+    lmx_buf_release(&raw);
+    lmx_buf_release(&extra);
+    if (err < 0)
+        return err;
+
+    c->nup_headers = 0;
+    c->up_headers[c->nup_headers++] = "Content-Type: application/json";
+    c->up_headers[c->nup_headers++] =
+        c->stream ? "Accept: text/event-stream" : "Accept: application/json";
+    n = ops->auth_headers(c->dep, c->up_headers + c->nup_headers, MAX_UP_HEADERS, c->hdr_store,
+                          sizeof(c->hdr_store));
+    if (n < 0)
+        return n;
+    c->nup_headers += (size_t)n;
+    return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Upstream callbacks */
+
+static void start_attempt(struct lmx_call *c);
+
+static bool retryable_status(long st)
+{
+    return st == 408 || st == 409 || st == 429 || st >= 500;
+}
+
+static int usage_event(const char *ev, size_t evlen, const char *data, size_t len, void *ud)
+{
+    struct lmx_call *c = ud;
+    struct lmx_jspan s;
+
+    LMX_UNUSED(ev);
+    LMX_UNUSED(evlen);
+    if (len == 6 && memcmp(data, "[DONE]", 6) == 0) {
+        c->saw_done = true;
+        return 0;
+    }
+    /* most chunks carry no usage: only parse the ones that do */
+    if (memmem(data, len, "\"usage\"", 7) == NULL)
+        return 0;
+    if (lmx_jscan_find(data, len, "usage", &s) == 0 && data[s.value_start] == '{') {
+        json_t *u = json_loadb(data + s.value_start, s.value_end - s.value_start, 0, NULL);
+
+        if (u != NULL) {
+            json_decref(c->usage);
+            c->usage = u;
+        }
+    }
+    return 0;
+}
+
+static void on_client_drain(struct lmx_http_req *req, void *ud)
+{
+    struct lmx_call *c = ud;
+
+    LMX_UNUSED(req);
+    if (c->xfer != NULL)
+        lmx_xfer_resume(c->xfer);
+}
+
+static void on_client_abort(struct lmx_http_req *req, void *ud)
+{
+    struct lmx_call *c = ud;
+    struct lmx_api_stats *st = &c->w->stats;
+
+    LMX_UNUSED(req);
+    c->req = NULL;
+    atomic_store_explicit(&st->client_aborts,
+                          atomic_load_explicit(&st->client_aborts, memory_order_relaxed) + 1,
+                          memory_order_relaxed);
+    lmx_debug("call %s: client went away; cancelling the upstream call", c->call_id);
+    if (c->xfer != NULL) {
+        lmx_xfer_cancel(c->xfer); /* stop paying for tokens nobody reads */
+        c->xfer = NULL;
+    }
+    call_free(c);
+}
+
+static int start_client_stream(struct lmx_call *c)
+{
+    struct lmx_hdrset hs;
+
+    call_headers(c, &hs);
+    lmx__hdrset_add(&hs, "Content-Type", "%s", "text/event-stream");
+    lmx__hdrset_add(&hs, "Cache-Control", "%s", "no-cache");
+    if (lmx_http_res_begin(c->req, 200, hs.h, hs.n, -1) < 0)
+        return LMX_ECLIENT;
+    c->client_streaming = true;
+    return 0;
+}
+
+static int on_up_headers(struct lmx_xfer *x, long status, const char *hdrs, size_t len, void *ud)
+{
+    struct lmx_call *c = ud;
+
+    LMX_UNUSED(x);
+    LMX_UNUSED(hdrs);
+    LMX_UNUSED(len);
+    c->status = status;
+    lmx_buf_reset(&c->resp);
+    if (c->stream && status >= 200 && status < 300 && c->req != NULL)
+        return start_client_stream(c);
+    return 0;
+}
+
+static int on_up_data(struct lmx_xfer *x, const char *p, size_t n, void *ud)
+{
+    struct lmx_call *c = ud;
+    int err;
+
+    LMX_UNUSED(x);
+    if (c->req == NULL)
+        return LMX_ECLIENT;
+    if (!c->client_streaming) {
+        err = lmx_buf_append(&c->resp, p, n);
+        return err == LMX_ETOOBIG ? LMX_EUPSTREAM : err;
+    }
+    /* backpressure: take all of a chunk or none of it */
+    if (lmx_http_res_room(c->req) == 0)
+        return LMX_AGAIN;
+    err = lmx_sse_reader_feed(&c->sse, p, n, usage_event, c);
+    if (err < 0 && err != LMX_ETOOBIG)
+        return err;
+    return lmx_http_res_write(c->req, p, n);
+}
+
+/* A JSON error body from the upstream, turned into our envelope with its status. */
+static void relay_upstream_error(struct lmx_call *c)
+{
+    json_t *root = json_loadb(c->resp.data ? c->resp.data : "", c->resp.len, 0, NULL);
+    json_t *e = json_object_get(root, "error");
+    const char *msg = NULL, *type = NULL, *param = NULL;
+    struct lmx_hdrset hs;
+    int status = (int)c->status;
+
+    if (json_is_object(e)) {
+        msg = json_string_value(json_object_get(e, "message"));
+        type = json_string_value(json_object_get(e, "type"));
+        param = json_string_value(json_object_get(e, "param"));
+    } else if (json_is_string(e)) {
+        msg = json_string_value(e);
+    } else if (json_is_string(json_object_get(root, "message"))) {
+        msg = json_string_value(json_object_get(root, "message"));
+    }
+    if (type == NULL)
+        type = status == 429 ? "rate_limit_error"
+               : status == 401 ? "auth_error"
+               : status >= 500 ? "internal_server_error"
+                               : "invalid_request_error";
+    call_headers(c, &hs);
+    if (msg != NULL) {
+        lmx__send_error(c->req, &hs, status, type, param, "%s", msg);
+    } else {
+        lmx__send_error(c->req, &hs, status, type, param,
+                        "upstream '%s' returned HTTP %d: %.*s", c->dep->provider, status,
+                        (int)LMX_MIN(c->resp.len, 512), c->resp.data ? c->resp.data : "");
+    }
+    c->req = NULL;
+    json_decref(root);
+}
+
+static void finish_ok(struct lmx_call *c)
+{
+    struct lmx_hdrset hs;
+    struct lmx_jspan s;
+
+    if (lmx_jscan_find(c->resp.data, c->resp.len, "usage", &s) == 0 &&
+        c->resp.data[s.value_start] == '{')
+        c->usage = json_loadb(c->resp.data + s.value_start, s.value_end - s.value_start, 0, NULL);
+    call_headers(c, &hs);
+    lmx_http_res_send(c->req, (int)c->status, hs.h, hs.n, "application/json", c->resp.data,
+                      c->resp.len);
+    c->req = NULL;
+}
+
+/* Mid-stream failure: one error event in the client's dialect, then close. */
+static void stream_error(struct lmx_call *c, int err, const char *msg)
+{
+    struct lmx_buf b;
+    int status = lmx_err_status(err);
+
+    lmx_buf_init(&b, 8192);
+    if (lmx_buf_puts(&b, "data: {\"error\":{\"message\":") == 0 &&
+        lmx_buf_json_str(&b, msg, strlen(msg)) == 0 &&
+        lmx_buf_printf(&b, ",\"type\":\"%s\",\"param\":null,\"code\":\"%d\"}}\n\n",
+                       lmx_err_type(err), status) == 0)
+        lmx_http_res_write(c->req, b.data, b.len);
+    lmx_buf_release(&b);
+    lmx_http_res_end(c->req, false);
+    c->req = NULL;
+}
+
+static bool can_retry(struct lmx_call *c)
+{
+    return c->attempts <= c->max_retries && c->req != NULL && !c->client_streaming;
+}
+
+static void on_up_done(struct lmx_xfer *x, int err, const char *msg, void *ud)
+{
+    struct lmx_call *c = ud;
+    struct lmx_api_stats *st = &c->w->stats;
+
+    LMX_UNUSED(x);
+    c->xfer = NULL;
+    c->upstream_ns += lmx_now_ns() - c->t_attempt;
+    if (c->req == NULL) {
+        call_free(c);
+        return;
+    }
+    if (err == 0 && c->status >= 200 && c->status < 300) {
+        if (c->client_streaming) {
+            lmx_sse_reader_finish(&c->sse, usage_event, c);
+            lmx_http_res_end(c->req, true);
+            c->req = NULL;
+        } else {
+            finish_ok(c);
+        }
+        call_free(c);
+        return;
+    }
+    atomic_store_explicit(&st->upstream_failures,
+                          atomic_load_explicit(&st->upstream_failures, memory_order_relaxed) + 1,
+                          memory_order_relaxed);
+    if (err == 0)
+        lmx_warn("call %s: deployment '%s' (%s) answered HTTP %ld", c->call_id, c->dep->id,
+                 c->dep->model, c->status);
+    else
+        lmx_warn("call %s: deployment '%s' (%s) failed: %s: %s", c->call_id, c->dep->id,
+                 c->dep->model, lmx_strerror(err), msg);
+
+    if (c->client_streaming) {
+        char m[512];
+
+        snprintf(m, sizeof(m), "upstream stream failed: %s%s%s", lmx_strerror(err),
+                 msg[0] ? ": " : "", msg);
+        stream_error(c, err, m);
+        call_free(c);
+        return;
+    }
+    if ((err != 0 || retryable_status(c->status)) && can_retry(c)) {
+        start_attempt(c);
+        return;
+    }
+    if (err != 0) {
+        call_fail(c, lmx_err_status(err), lmx_err_type(err), "%s: %s", lmx_strerror(err),
+                  msg[0] ? msg : "no detail");
+        return;
+    }
+    relay_upstream_error(c);
+    call_free(c);
+}
+
+static const struct lmx_xfer_cbs xfer_cbs = {
+    .on_headers = on_up_headers,
+    .on_data = on_up_data,
+    .on_done = on_up_done,
+};
+
+/* Picks a deployment (another one than before when there is one) and calls it. */
+static void start_attempt(struct lmx_call *c)
+{
+    const struct lmx_provider_ops *ops;
+    struct lmx_xfer_req xr;
+    struct lmx_api_stats *st = &c->w->stats;
+    double idle, total;
+    int idx, err;
+
+    idx = lmx_route_pick(&c->route, c->tried);
+    if (idx < 0) {
+        /* every deployment tried once: retries go round again */
+        memset(c->tried, 0, sizeof(c->tried));
+        idx = lmx_route_pick(&c->route, c->tried);
+    }
+    if (idx < 0) {
+        call_fail(c, 429, "rate_limit_error",
+                  "No deployments available for selected model. Model group: %s",
+                  c->route.group->name);
+        return;
+    }
+    c->tried[idx >> 3] = (uint8_t)(c->tried[idx >> 3] | (1u << (idx & 7)));
+    c->dep = c->route.group->deps[idx];
+    ops = lmx_provider_for(c->dep);
+    if (ops == NULL) {
+        call_fail(c, 501, "not_implemented",
+                  "provider '%s' (model '%s') is not served by this llmux build yet",
+                  c->dep->provider, c->dep->model);
+        return;
+    }
+    err = build_request(c, ops);
+    if (err < 0) {
+        call_fail(c, lmx_err_status(err), lmx_err_type(err),
+                  "cannot build the request for deployment '%s': %s", c->dep->id,
+                  lmx_strerror(err));
+        return;
+    }
+    c->timeout = c->dep->timeout > 0 ? c->dep->timeout : c->cfg->request_timeout;
+    c->stream_timeout = c->dep->stream_timeout > 0 ? c->dep->stream_timeout : c->timeout;
+    {
+        json_t *t = json_object_get(c->body, "timeout");
+        size_t hl;
+        const char *h = lmx_http_req_header(c->req, "x-litellm-timeout", &hl);
+        double v;
+
+        if (json_is_number(t) && json_number_value(t) > 0)
+            c->timeout = c->stream_timeout = json_number_value(t);
+        if (h != NULL && hl < 32) {
+            char tmp[32];
+
+            memcpy(tmp, h, hl);
+            tmp[hl] = '\0';
+            if (lmx_parse_double(tmp, &v) == 0 && v > 0)
+                c->timeout = c->stream_timeout = v;
+        }
+    }
+    idle = c->stream ? c->stream_timeout : c->timeout;
+    total = c->stream ? 0 : c->timeout;
+    memset(&xr, 0, sizeof(xr));
+    xr.method = "POST";
+    xr.url = c->url.data;
+    xr.headers = c->up_headers;
+    xr.nheaders = c->nup_headers;
+    xr.body = c->up_body.data;
+    xr.body_len = c->up_body.len;
+    xr.connect_timeout = LMX_MIN(c->timeout, 30.0);
+    xr.total_timeout = total;
+    xr.idle_timeout = idle;
+    c->status = 0;
+    c->attempts++;
+    c->t_attempt = lmx_now_ns();
+    atomic_store_explicit(&st->upstream_calls,
+                          atomic_load_explicit(&st->upstream_calls, memory_order_relaxed) + 1,
+                          memory_order_relaxed);
+    err = lmx_xfer_start(c->w->up, &xr, &xfer_cbs, c, &c->xfer);
+    if (err < 0) {
+        c->xfer = NULL;
+        call_fail(c, lmx_err_status(err), lmx_err_type(err), "cannot start the upstream call: %s",
+                  lmx_strerror(err));
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* Entry */
+
+static int retries_from(struct lmx_call *c)
+{
+    json_t *n = json_object_get(c->body, "num_retries");
+    const char *h;
+    size_t hl;
+
+    if (json_is_integer(n) && json_integer_value(n) >= 0)
+        return (int)LMX_MIN(json_integer_value(n), 20);
+    h = lmx_http_req_header(c->req, "x-litellm-num-retries", &hl);
+    if (h != NULL && hl > 0 && hl < 4) {
+        char tmp[4];
+        double v;
+
+        memcpy(tmp, h, hl);
+        tmp[hl] = '\0';
+        if (lmx_parse_double(tmp, &v) == 0 && v >= 0)
+            return (int)LMX_MIN(v, 20);
+    }
+    return c->cfg->num_retries;
+}
+
+static const char *route_label(enum lmx_endpoint ep)
+{
+    switch (ep) {
+    case LMX_EP_CHAT: return "/chat/completions";
+    case LMX_EP_COMPLETIONS: return "/completions";
+    case LMX_EP_EMBEDDINGS: return "/embeddings";
+    }
+    return "";
+}
+
+static void list_groups(const struct lmx_config *cfg, char *out, size_t n)
+{
+    size_t used = 0;
+
+    out[0] = '\0';
+    for (size_t i = 0; i < cfg->ngroups && used + 4 < n; i++) {
+        int k = snprintf(out + used, n - used, "%s%s", i ? ", " : "", cfg->groups[i].name);
+
+        if (k < 0 || (size_t)k >= n - used) {
+            snprintf(out + used, n - used, ", ...");
+            break;
+        }
+        used += (size_t)k;
+    }
+}
+
+void lmx__proxy_start(struct lmx_api_worker *w, struct lmx_http_req *req, enum lmx_endpoint ep,
+                      const char *path_model)
+{
+    struct lmx_call *c;
+    struct lmx_config *cfg;
+    json_error_t jerr;
+    json_t *model, *stream;
+    const char *cid;
+    size_t cidlen;
+
+    cfg = lmx_api_cfg_get(w);
+    if (lmx__auth_check(req, cfg) < 0) {
+        lmx_api_cfg_put(w, cfg);
+        return;
+    }
+    c = lmx_calloc(1, sizeof(*c));
+    if (c == NULL) {
+        lmx_api_cfg_put(w, cfg);
+        lmx__send_err_code(req, NULL, LMX_ENOMEM, "out of memory");
+        return;
+    }
+    c->w = w;
+    c->req = req;
+    c->cfg = cfg;
+    c->ep = ep;
+    c->t0 = req->start_ns;
+    lmx_buf_init(&c->up_body, req->body.len + (1u << 20));
+    lmx_buf_init(&c->url, 4096);
+    lmx_buf_init(&c->resp, RESP_MAX);
+    lmx_sse_reader_init(&c->sse, SSE_EVENT_MAX);
+    cid = lmx_http_req_header(req, "x-litellm-call-id", &cidlen);
+    if (cid != NULL && cidlen > 0 && cidlen < sizeof(c->call_id))
+        snprintf(c->call_id, sizeof(c->call_id), "%.*s", (int)cidlen, cid);
+    else
+        lmx_uuid4(c->call_id);
+
+    if (req->body.len == 0) {
+        call_fail(c, 400, "invalid_request_error", "request body is empty; expected a JSON object");
+        return;
+    }
+    c->body = json_loadb(req->body.data, req->body.len, 0, &jerr);
+    if (c->body == NULL) {
+        call_fail(c, 400, "invalid_request_error",
+                  "invalid JSON in request body at line %d, column %d (byte %d): %s", jerr.line,
+                  jerr.column, jerr.position, jerr.text);
+        return;
+    }
+    if (!json_is_object(c->body)) {
+        call_fail(c, 400, "invalid_request_error", "request body must be a JSON object");
+        return;
+    }
+    model = json_object_get(c->body, "model");
+    if (path_model != NULL && !json_is_string(model)) {
+        snprintf(c->model_name, sizeof(c->model_name), "%s", path_model);
+    } else if (json_is_string(model) && json_string_length(model) < sizeof(c->model_name)) {
+        snprintf(c->model_name, sizeof(c->model_name), "%s", json_string_value(model));
+    } else {
+        call_fail(c, 400, "invalid_request_error",
+                  json_is_string(model) ? "'model' is too long"
+                                        : "'model' is required and must be a string");
+        return;
+    }
+    stream = json_object_get(c->body, "stream");
+    if (stream != NULL && !json_is_boolean(stream) && !json_is_null(stream)) {
+        call_fail(c, 400, "invalid_request_error", "'stream' must be a boolean");
+        return;
+    }
+    c->stream = json_is_true(stream) && ep != LMX_EP_EMBEDDINGS;
+    if (lmx_route_resolve(cfg, c->model_name, strlen(c->model_name), &c->route) < 0) {
+        char names[1024];
+
+        list_groups(cfg, names, sizeof(names));
+        call_fail(c, 400, "invalid_request_error",
+                  "%s: Invalid model name passed in model=%s. Call `/v1/models` to view "
+                  "available models for your key. Available models: [%s]",
+                  route_label(ep), c->model_name, names);
+        return;
+    }
+    c->max_retries = retries_from(c);
+    req->on_abort = on_client_abort;
+    req->on_drain = on_client_drain;
+    req->ud = c;
+    start_attempt(c);
+}
