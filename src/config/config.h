@@ -75,7 +75,7 @@ struct lmx_config {
     /* litellm_settings (router_settings wins where both have the key) */
     bool drop_params;
     double request_timeout; /* seconds (6000 default) */
-    int num_retries;        /* 0 default here; router_settings.num_retries overrides */
+    int num_retries;        /* 2 when unset, as LiteLLM's Router; router_settings wins */
     json_t *model_group_alias; /* object alias -> group name or {model, hidden}; owned, may be NULL */
 
     /* llmux_settings: our own knobs, with defaults */

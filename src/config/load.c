@@ -1807,6 +1807,8 @@ static struct lmx_config *config_new(const char *name)
     }
     c->max_request_bytes = DEFAULT_MAX_REQUEST_BYTES;
     c->request_timeout = DEFAULT_REQUEST_TIMEOUT;
+    /* LiteLLM's Router retries twice when no num_retries is set (DEFAULT_MAX_RETRIES) */
+    c->num_retries = 2;
     c->max_header_bytes = DEFAULT_MAX_HEADER_BYTES;
     c->header_timeout = DEFAULT_HEADER_TIMEOUT;
     c->idle_timeout = DEFAULT_IDLE_TIMEOUT;

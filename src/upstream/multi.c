@@ -36,11 +36,11 @@
 #include "core/util.h"
 #include "upstream/upstream.h"
 
-#define UP_POOL_MAX 64              /* idle transfer structs kept per worker */
-#define UP_MAXCONNECTS 1024         /* connection cache size */
+#define UP_POOL_MAX     64          /* idle transfer structs kept per worker */
+#define UP_MAXCONNECTS  1024        /* connection cache size */
 #define UP_RESP_HDR_MAX (256 << 10) /* cap on one response header block */
-#define UP_REQ_HDR_MAX (1 << 20)    /* cap on the request header copies */
-#define UP_KEEP_BUF (16 << 10)      /* larger buffers are freed on recycle */
+#define UP_REQ_HDR_MAX  (1 << 20)   /* cap on the request header copies */
+#define UP_KEEP_BUF     (16 << 10)  /* larger buffers are freed on recycle */
 
 enum xfer_state {
     XFER_FREE,    /* in the pool */
@@ -87,9 +87,9 @@ struct lmx_xfer {
     uint64_t t_start;
     uint64_t ttfb;
     uint64_t idle_ms;
-    uint64_t last_rx; /* loop time (ms) of the last byte received */
-    struct lmx_buf hdrs;   /* response header block */
-    struct lmx_buf reqmem; /* request header copies and their curl_slist nodes */
+    uint64_t last_rx;             /* loop time (ms) of the last byte received */
+    struct lmx_buf hdrs;          /* response header block */
+    struct lmx_buf reqmem;        /* request header copies and their curl_slist nodes */
     struct lmx_xfer *prev, *next; /* live list, or pool (next only) */
     struct lmx_xfer *dnext;       /* u->defer */
     struct lmx_xfer *rnext;       /* u->reap */
@@ -462,8 +462,7 @@ static void upstream_read_done(struct lmx_upstream *u)
             /* defensive: a response that ended without its blank line */
             curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
             x->hdrs_done = true;
-            err = x->cbs.on_headers(x, status, x->hdrs.len ? x->hdrs.data : "", x->hdrs.len,
-                                    x->ud);
+            err = x->cbs.on_headers(x, status, x->hdrs.len ? x->hdrs.data : "", x->hdrs.len, x->ud);
             if (err > 0)
                 err = 0;
         }
@@ -596,8 +595,8 @@ static int on_curl_socket(CURL *easy, curl_socket_t s, int what, void *userp, vo
     return 0;
 }
 
-static curl_socket_t on_curl_opensocket(void *clientp, curlsocktype purpose,
-                                        struct curl_sockaddr *a)
+static curl_socket_t
+on_curl_opensocket(void *clientp, curlsocktype purpose, struct curl_sockaddr *a)
 {
     struct lmx_upstream *u = clientp;
     struct up_sock *sk;
@@ -765,7 +764,8 @@ static void on_reaper(uv_timer_t *t)
 
 /* ---- public API ---- */
 
-int lmx_upstream_new(struct lmx_upstream **out, uv_loop_t *loop,
+int lmx_upstream_new(struct lmx_upstream **out,
+                     uv_loop_t *loop,
                      const struct lmx_upstream_opts *opts)
 {
     struct lmx_upstream *u = NULL;
@@ -908,8 +908,8 @@ static int xfer_get(struct lmx_upstream *u, struct lmx_xfer **out)
 }
 
 /* Copies the request headers (and "Expect:") into one block of curl_slist nodes and strings. */
-static int xfer_build_headers(struct lmx_xfer *x, const struct lmx_xfer_req *req,
-                              struct curl_slist **out)
+static int
+xfer_build_headers(struct lmx_xfer *x, const struct lmx_xfer_req *req, struct curl_slist **out)
 {
     static const char expect[] = "Expect:";
     size_t count = req->nheaders + 1, need, i;
@@ -963,10 +963,10 @@ static int xfer_setup(struct lmx_xfer *x, const struct lmx_xfer_req *req)
     if (err < 0)
         return err;
     x->errbuf[0] = '\0';
-#define SET(opt, val)                                                                              \
-    do {                                                                                           \
-        if (rc == CURLE_OK)                                                                        \
-            rc = curl_easy_setopt(e, opt, val);                                                    \
+#define SET(opt, val)                           \
+    do {                                        \
+        if (rc == CURLE_OK)                     \
+            rc = curl_easy_setopt(e, opt, val); \
     } while (0)
     SET(CURLOPT_URL, req->url);
     SET(CURLOPT_PRIVATE, (void *)x);
@@ -1017,8 +1017,11 @@ static int xfer_setup(struct lmx_xfer *x, const struct lmx_xfer_req *req)
     return 0;
 }
 
-int lmx_xfer_start(struct lmx_upstream *u, const struct lmx_xfer_req *req,
-                   const struct lmx_xfer_cbs *cbs, void *ud, struct lmx_xfer **out)
+int lmx_xfer_start(struct lmx_upstream *u,
+                   const struct lmx_xfer_req *req,
+                   const struct lmx_xfer_cbs *cbs,
+                   void *ud,
+                   struct lmx_xfer **out)
 {
     struct lmx_xfer *x = NULL;
     int err;

@@ -96,8 +96,8 @@ static int sse_set(struct lmx_buf *b, const char *v, size_t n)
 }
 
 /* One complete line, without its line ending. */
-static int sse_line(struct lmx_sse_reader *r, const char *s, size_t len, lmx_sse_event_cb cb,
-                    void *ud)
+static int
+sse_line(struct lmx_sse_reader *r, const char *s, size_t len, lmx_sse_event_cb cb, void *ud)
 {
     const char *colon, *v;
     size_t name_len, vlen;
@@ -156,8 +156,8 @@ static int sse_line(struct lmx_sse_reader *r, const char *s, size_t len, lmx_sse
 }
 
 /* Splits p..p+n into lines; the BOM has been dealt with. */
-static int sse_feed_lines(struct lmx_sse_reader *r, const char *p, size_t n, lmx_sse_event_cb cb,
-                          void *ud)
+static int
+sse_feed_lines(struct lmx_sse_reader *r, const char *p, size_t n, lmx_sse_event_cb cb, void *ud)
 {
     const char *end = p + n;
     const char *lf = NULL; /* next LF at or after p, or end when none */
@@ -208,8 +208,8 @@ static int sse_feed_lines(struct lmx_sse_reader *r, const char *p, size_t n, lmx
     return 0;
 }
 
-int lmx_sse_reader_feed(struct lmx_sse_reader *r, const char *p, size_t n, lmx_sse_event_cb cb,
-                        void *ud)
+int lmx_sse_reader_feed(
+    struct lmx_sse_reader *r, const char *p, size_t n, lmx_sse_event_cb cb, void *ud)
 {
     if (LMX_UNLIKELY(r->bom < 3)) {
         while (n > 0 && r->bom < 3 && (unsigned char)*p == sse_bom[r->bom]) {

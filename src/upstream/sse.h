@@ -25,8 +25,8 @@
  * NUL-terminated and valid only during the call. Return 0 to go on, or a
  * negative code to stop: lmx_sse_reader_feed then returns that code at once.
  */
-typedef int (*lmx_sse_event_cb)(const char *event, size_t event_len, const char *data,
-                                size_t data_len, void *ud);
+typedef int (*lmx_sse_event_cb)(
+    const char *event, size_t event_len, const char *data, size_t data_len, void *ud);
 
 /* Embed in the caller's struct; the fields are private except where noted. */
 struct lmx_sse_reader {
@@ -53,8 +53,8 @@ void lmx_sse_reader_reset(struct lmx_sse_reader *r);
  * cap; LMX_ENOMEM; or the callback's negative return. After a failure the
  * rest of the input is dropped and the reader must be reset before reuse.
  */
-int lmx_sse_reader_feed(struct lmx_sse_reader *r, const char *p, size_t n, lmx_sse_event_cb cb,
-                        void *ud);
+int lmx_sse_reader_feed(
+    struct lmx_sse_reader *r, const char *p, size_t n, lmx_sse_event_cb cb, void *ud);
 /*
  * At the end of the stream: a last line without its line ending is read, and
  * an event still pending (the stream ended without a blank line) is

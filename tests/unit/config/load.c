@@ -475,7 +475,7 @@ static void test_defaults(void)
     ASSERT_STR_EQ(cfg->path, "t.yaml");
     ASSERT_EQ(cfg->max_request_bytes, 32u << 20);
     ASSERT_DBL_EQ(cfg->request_timeout, 6000);
-    ASSERT_EQ(cfg->num_retries, 0);
+    ASSERT_EQ(cfg->num_retries, 2); /* LiteLLM Router default */
     ASSERT(!cfg->drop_params);
     ASSERT(cfg->model_group_alias == NULL);
     ASSERT_EQ(cfg->max_header_bytes, 65536);

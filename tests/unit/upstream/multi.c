@@ -421,12 +421,12 @@ struct call {
     int err;
     char msg[256];
     bool data_before_hdr;
-    int hdr_ret;         /* on_headers returns this */
-    int fail_after;      /* on data call number N (1-based), return data_ret */
+    int hdr_ret;    /* on_headers returns this */
+    int fail_after; /* on data call number N (1-based), return data_ret */
     int data_ret;
-    int pause_every;     /* pause on every Nth fresh delivery */
-    int pause_ms;        /* resume from a timer after this long */
-    bool redelivery;     /* the next on_data must repeat the paused bytes */
+    int pause_every; /* pause on every Nth fresh delivery */
+    int pause_ms;    /* resume from a timer after this long */
+    bool redelivery; /* the next on_data must repeat the paused bytes */
     char paused_head[16];
     size_t paused_len;
     int npauses;
@@ -1359,9 +1359,8 @@ static void test_proxy_env(void)
 
 int main(void)
 {
-    static const char *const proxies[] = {"http_proxy", "HTTP_PROXY", "https_proxy",
-                                          "HTTPS_PROXY", "all_proxy",  "ALL_PROXY",
-                                          "no_proxy",   "NO_PROXY"};
+    static const char *const proxies[] = {"http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY",
+                                          "all_proxy",  "ALL_PROXY",  "no_proxy",    "NO_PROXY"};
     size_t i;
 
     alarm(60); /* a hung loop fails the test instead of blocking ctest */

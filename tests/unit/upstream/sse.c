@@ -23,8 +23,8 @@ struct collect {
     int stop_after; /* return LMX_ECLIENT from this event on; 0 = never */
 };
 
-static int collect_cb(const char *event, size_t event_len, const char *data, size_t data_len,
-                      void *ud)
+static int
+collect_cb(const char *event, size_t event_len, const char *data, size_t data_len, void *ud)
 {
     struct collect *c = ud;
 
@@ -78,8 +78,8 @@ static char *read_fixture(const char *rel, size_t *len)
 }
 
 /* Feeds p in the pieces given by cuts (sorted offsets), then finishes. */
-static int run_pieces(const char *p, size_t n, const size_t *cuts, size_t ncuts,
-                      struct collect *c, size_t max)
+static int
+run_pieces(const char *p, size_t n, const size_t *cuts, size_t ncuts, struct collect *c, size_t max)
 {
     struct lmx_sse_reader r;
     size_t at = 0, i;
@@ -270,7 +270,7 @@ static void test_crlf_split(void)
     ASSERT_EQ(c.nevents, 2);
     ASSERT_EQ(lmx_sse_reader_finish(&r, collect_cb, &c), 0);
     ASSERT_EQ(c.nevents, 2);
-    ASSERT_STR_EQ(c.out.data, "\x01" "a\x02\x01" "b\x02");
+    ASSERT_STR_EQ(c.out.data, "\001a\002\001b\x02");
     lmx_sse_reader_release(&r);
     lmx_buf_release(&c.out);
 }
@@ -283,7 +283,7 @@ static void test_comments_and_fields(void)
     collect_init(&c);
     ASSERT_EQ(run_str(": keep-alive\n\n:another\ndata: a\n: inside\ndata:b\ndata:  c\n\n", &c), 0);
     ASSERT_EQ(c.nevents, 1);
-    ASSERT_STR_EQ(c.out.data, "\x01" "a\nb\n c\x02");
+    ASSERT_STR_EQ(c.out.data, "\001a\nb\n c\x02");
     lmx_buf_release(&c.out);
 
     /* "data" alone and "data:" give an empty data line; an event without data is dropped */
@@ -296,16 +296,16 @@ static void test_comments_and_fields(void)
     /* two data lines, one empty: "a\n" */
     collect_init(&c);
     ASSERT_EQ(run_str("data: a\ndata:\n\n", &c), 0);
-    ASSERT_STR_EQ(c.out.data, "\x01" "a\n\x02");
+    ASSERT_STR_EQ(c.out.data, "\001a\n\x02");
     lmx_buf_release(&c.out);
 
     /* id and retry */
     collect_init(&c);
     lmx_sse_reader_init(&r, 1024);
     ASSERT_EQ(r.retry_ms, -1);
-    ASSERT_EQ(lmx_sse_reader_feed(&r, "id: 42\nretry: 1500\nretry: 1x\ndata: q\n\n", 38,
-                                  collect_cb, &c),
-              0);
+    ASSERT_EQ(
+        lmx_sse_reader_feed(&r, "id: 42\nretry: 1500\nretry: 1x\ndata: q\n\n", 38, collect_cb, &c),
+        0);
     ASSERT_STR_EQ(r.id.data, "42");
     ASSERT_EQ(r.retry_ms, 1500);
     ASSERT_EQ(c.nevents, 1);
@@ -314,7 +314,7 @@ static void test_comments_and_fields(void)
 
     /* a BOM at the start is skipped, even fed byte by byte */
     {
-        static const char s[] = "\xEF\xBB\xBF" "data: x\n\n";
+        static const char s[] = "\357\273\277data: x\n\n";
         size_t cuts[] = {1, 2, 3, 4};
 
         collect_init(&c);
@@ -330,12 +330,12 @@ static void test_finish(void)
 
     collect_init(&c);
     ASSERT_EQ(run_str("data: a\n\ndata: tail", &c), 0);
-    ASSERT_STR_EQ(c.out.data, "\x01" "a\x02\x01tail\x02");
+    ASSERT_STR_EQ(c.out.data, "\001a\x02\x01tail\x02");
     lmx_buf_release(&c.out);
 
     collect_init(&c);
     ASSERT_EQ(run_str("event: e\ndata: a\n", &c), 0);
-    ASSERT_STR_EQ(c.out.data, "e\x01" "a\x02");
+    ASSERT_STR_EQ(c.out.data, "e\001a\002");
     lmx_buf_release(&c.out);
 
     collect_init(&c);
@@ -400,7 +400,7 @@ static void test_writer(void)
     /* and it reads back */
     collect_init(&c);
     ASSERT_EQ(run_whole(b.data, b.len, &c), 0);
-    ASSERT_STR_EQ(c.out.data, "e\x01" "a\nb\nc\nd\n\x02");
+    ASSERT_STR_EQ(c.out.data, "e\001a\nb\nc\nd\n\002");
     lmx_buf_release(&c.out);
     ASSERT_EQ(lmx_sse_write(&b, "bad\nname", "x", 1), LMX_EINTERNAL);
     lmx_buf_release(&b);
@@ -415,8 +415,8 @@ static void test_writer(void)
     lmx_buf_release(&b);
 }
 
-static int count_cb(const char *event, size_t event_len, const char *data, size_t data_len,
-                    void *ud)
+static int
+count_cb(const char *event, size_t event_len, const char *data, size_t data_len, void *ud)
 {
     LMX_UNUSED(event);
     LMX_UNUSED(event_len);
