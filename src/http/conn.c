@@ -26,7 +26,24 @@
 #define KEEP_BUF_MAX (256u << 10) /* buffers bigger than this are freed between requests */
 #define LINGER_MS 2000
 
-static http_parser_settings parser_settings;
+static int on_message_begin(http_parser *p);
+static int on_url(http_parser *p, const char *at, size_t n);
+static int on_header_field(http_parser *p, const char *at, size_t n);
+static int on_header_value(http_parser *p, const char *at, size_t n);
+static int on_headers_complete(http_parser *p);
+static int on_body(http_parser *p, const char *at, size_t n);
+static int on_message_complete(http_parser *p);
+
+/* Read-only and shared by every worker thread. */
+static const http_parser_settings parser_settings = {
+    .on_message_begin = on_message_begin,
+    .on_url = on_url,
+    .on_header_field = on_header_field,
+    .on_header_value = on_header_value,
+    .on_headers_complete = on_headers_complete,
+    .on_body = on_body,
+    .on_message_complete = on_message_complete,
+};
 
 static void conn_close(struct lmx_http_conn *c);
 static void conn_flush(struct lmx_http_conn *c);
@@ -767,15 +784,6 @@ void lmx__http_conn_accept(struct lmx_http_server *s)
     if (c == NULL) {
         lmx_warn("cannot accept a connection: out of memory");
         return;
-    }
-    if (parser_settings.on_message_complete == NULL) {
-        parser_settings.on_message_begin = on_message_begin;
-        parser_settings.on_url = on_url;
-        parser_settings.on_header_field = on_header_field;
-        parser_settings.on_header_value = on_header_value;
-        parser_settings.on_headers_complete = on_headers_complete;
-        parser_settings.on_body = on_body;
-        parser_settings.on_message_complete = on_message_complete;
     }
     c->srv = s;
     c->limits = s->limits;

@@ -114,7 +114,9 @@ size_t lmx_http_server_active(const struct lmx_http_server *s);
 /*
  * Opens a TCP listening socket on host:port with SO_REUSEPORT (and
  * SO_REUSEADDR), non-blocking. port 0 picks a free port; *bound_port gets the
- * port actually bound. Returns the fd or a negative code.
+ * port actually bound. When bound_port is not NULL and port is not 0, a port
+ * that another socket already listens on is refused (EADDRINUSE) rather than
+ * shared. Returns the fd or a negative code.
  */
 int lmx_http_listen(const char *host, int port, int backlog, int *bound_port);
 
@@ -143,7 +145,9 @@ int lmx_http_res_write(struct lmx_http_req *req, const void *p, size_t n);
 size_t lmx_http_res_room(const struct lmx_http_req *req);
 /*
  * Finishes the response (the terminating chunk when chunked). The request is
- * freed once its bytes are written: do not touch req after this call.
+ * freed once its bytes are written: do not touch req after this call. When
+ * the client is already gone the request simply ends here, and on_abort is
+ * not called for it.
  * `keep_alive` false closes the connection after the response.
  */
 void lmx_http_res_end(struct lmx_http_req *req, bool keep_alive);

@@ -40,6 +40,20 @@ int lmx_http_listen(const char *host, int port, int backlog, int *bound_port)
         lmx_error("cannot resolve listen address '%s': %s", host, gai_strerror(rc));
         return LMX_EIO;
     }
+    if (port != 0 && bound_port != NULL) {
+        /* SO_REUSEPORT would let us silently share a port another process
+         * already serves: probe it without the option first */
+        int probe = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+        if (probe >= 0) {
+            setsockopt(probe, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+            if (bind(probe, res->ai_addr, res->ai_addrlen) < 0 && errno == EADDRINUSE) {
+                close(probe);
+                goto fail;
+            }
+            close(probe);
+        }
+    }
     fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0)
         goto fail;
