@@ -123,6 +123,7 @@ struct lmx_upstream {
 static void upstream_drain(struct lmx_upstream *u);
 static void upstream_maybe_close(struct lmx_upstream *u);
 static void xfer_do_resume(struct lmx_xfer *x);
+static int xfer_deliver_headers(struct lmx_xfer *x);
 
 /* ---- handle bookkeeping ---- */
 
@@ -457,14 +458,16 @@ static void upstream_read_done(struct lmx_upstream *u)
             msg = err == 0 ? "" : x->errbuf[0] != '\0' ? x->errbuf : curl_easy_strerror(rc);
         }
         if (err == 0 && !x->hdrs_done) {
-            long status = 0;
-
-            /* defensive: a response that ended without its blank line */
-            curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
-            x->hdrs_done = true;
-            err = x->cbs.on_headers(x, status, x->hdrs.len ? x->hdrs.data : "", x->hdrs.len, x->ud);
-            if (err > 0)
-                err = 0;
+            /* defensive: a response that ended without its blank line. What the
+               callback asks for waits, as if curl were on the stack. */
+            u->in_curl++;
+            err = xfer_deliver_headers(x);
+            u->in_curl--;
+            if (x->state != XFER_RUNNING) { /* cancelled from its own callback */
+                upstream_drain(u);
+                continue;
+            }
+            upstream_drain(u);
         }
         xfer_finish(x, err, msg);
     }
@@ -525,13 +528,17 @@ static void upstream_drain(struct lmx_upstream *u)
 static void upstream_drive(struct lmx_upstream *u, curl_socket_t fd, int flags)
 {
     int running = 0;
+    CURLMcode mc;
 
     if (u->closed)
         return;
     u->busy++;
     curl_enter(u);
-    curl_multi_socket_action(u->multi, fd, flags, &running);
+    mc = curl_multi_socket_action(u->multi, fd, flags, &running);
     curl_leave(u);
+    /* e.g. out of memory in curl's socket table: a transfer may then stall until its timeout */
+    if (LMX_UNLIKELY(mc != CURLM_OK))
+        lmx_warn("upstream: curl_multi_socket_action failed: %s", curl_multi_strerror(mc));
     upstream_read_done(u);
     u->busy--;
     upstream_maybe_close(u);
@@ -681,8 +688,13 @@ static size_t on_curl_header(char *p, size_t size, size_t n, void *arg)
     if (x->hdrs_done)
         return len; /* trailers */
     if (lmx_buf_append(&x->hdrs, p, len) < 0) {
-        x->cb_err = LMX_EUPSTREAM;
-        x->err_msg = "upstream response headers too large";
+        if (x->hdrs.len + len > x->hdrs.max) {
+            x->cb_err = LMX_EUPSTREAM;
+            x->err_msg = "upstream response headers too large";
+        } else {
+            x->cb_err = LMX_ENOMEM;
+            x->err_msg = "out of memory";
+        }
         return 0;
     }
     if ((len == 2 && p[0] == '\r' && p[1] == '\n') || (len == 1 && p[0] == '\n')) {
