@@ -30,6 +30,7 @@
 #define ERRBODY_MAX (64u << 10) /* an upstream error body read from a stream */
 #define SSE_EVENT_MAX (8u << 20)
 #define MAX_UP_HEADERS 8
+#define MAX_PASS_HEADERS 16
 
 /* Body members the proxy consumes and never sends upstream (COMPAT.md §3.4). */
 static const char *const proxy_fields[] = {
@@ -75,9 +76,10 @@ struct lmx_call {
 
     struct lmx_buf up_body;
     struct lmx_buf url;
-    const char *up_headers[MAX_UP_HEADERS + 4];
+    const char *up_headers[MAX_UP_HEADERS + 4 + MAX_PASS_HEADERS];
     size_t nup_headers;
     char hdr_store[4608];
+    char pass_store[8192]; /* x-pass-* headers */
     struct lmx_xfer *xfer;
 
     long status;
@@ -85,6 +87,7 @@ struct lmx_call {
     struct lmx_buf resp;
     struct lmx_sse_reader sse;
     bool saw_done;
+    char stream_err[256]; /* why the stream was refused, when it was */
     json_t *usage;
 
     uint64_t t0;
@@ -201,6 +204,30 @@ static int upstream_model(struct lmx_call *c, char *out, size_t n)
     return k < 0 || (size_t)k >= n ? LMX_ETOOBIG : 0;
 }
 
+/* "x-pass-<name>: v" from the client goes upstream as "<name>: v" (COMPAT.md §5). */
+static int add_pass_headers(struct lmx_call *c)
+{
+    size_t used = 0;
+
+    for (size_t i = 0; i < c->req->nhdrs; i++) {
+        const struct lmx_http_hdr *h = &c->req->hdrs[i];
+        size_t room = sizeof(c->pass_store) - used;
+        int k;
+
+        if (h->name_len <= 7 || memcmp(h->name, "x-pass-", 7) != 0)
+            continue;
+        if (c->nup_headers == LMX_ARRAY_SIZE(c->up_headers))
+            return LMX_EHDRTOOBIG;
+        k = snprintf(c->pass_store + used, room, "%.*s: %.*s", (int)(h->name_len - 7),
+                     h->name + 7, (int)h->value_len, h->value);
+        if (k < 0 || (size_t)k >= room)
+            return LMX_EHDRTOOBIG;
+        c->up_headers[c->nup_headers++] = c->pass_store + used;
+        used += (size_t)k + 1;
+    }
+    return 0;
+}
+
 static int build_request(struct lmx_call *c, const struct lmx_provider_ops *ops)
 {
     const char *drop[LMX_ARRAY_SIZE(proxy_fields) + 32];
@@ -272,7 +299,7 @@ static int build_request(struct lmx_call *c, const struct lmx_provider_ops *ops)
     if (n < 0)
         return n;
     c->nup_headers += (size_t)n;
-    return 0;
+    return add_pass_headers(c);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -285,21 +312,26 @@ static bool retryable_status(long st)
     return st == 408 || st == 409 || st == 429 || st >= 500;
 }
 
-static int usage_event(const char *ev, size_t evlen, const char *data, size_t len, void *ud)
+/* One upstream SSE event: checked, its usage read, and queued to the client re-framed. */
+static int stream_event(const char *ev, size_t evlen, const char *data, size_t len, void *ud)
 {
     struct lmx_call *c = ud;
     struct lmx_jspan s;
+    int err = 0;
 
-    LMX_UNUSED(ev);
-    LMX_UNUSED(evlen);
     if (len == 6 && memcmp(data, "[DONE]", 6) == 0) {
         c->saw_done = true;
-        return 0;
+        return lmx_http_res_queue(c->req, "data: [DONE]\n\n", 14);
+    }
+    /* a cut or garbled event must not reach the client as if it were data */
+    if (lmx_jscan_check(data, len) < 0) {
+        snprintf(c->stream_err, sizeof(c->stream_err),
+                 "upstream sent a malformed stream event: %.*s", (int)LMX_MIN(len, 120), data);
+        return LMX_EUPSTREAM;
     }
     /* most chunks carry no usage: only parse the ones that do */
-    if (memmem(data, len, "\"usage\"", 7) == NULL)
-        return 0;
-    if (lmx_jscan_find(data, len, "usage", &s) == 0 && data[s.value_start] == '{') {
+    if (memmem(data, len, "\"usage\"", 7) != NULL &&
+        lmx_jscan_find(data, len, "usage", &s) == 0 && data[s.value_start] == '{') {
         json_t *u = json_loadb(data + s.value_start, s.value_end - s.value_start, 0, NULL);
 
         if (u != NULL) {
@@ -307,7 +339,20 @@ static int usage_event(const char *ev, size_t evlen, const char *data, size_t le
             c->usage = u;
         }
     }
-    return 0;
+    if (evlen > 0) {
+        err = lmx_http_res_queue(c->req, "event: ", 7);
+        if (err == 0)
+            err = lmx_http_res_queue(c->req, ev, evlen);
+        if (err == 0)
+            err = lmx_http_res_queue(c->req, "\n", 1);
+    }
+    if (err == 0)
+        err = lmx_http_res_queue(c->req, "data: ", 6);
+    if (err == 0)
+        err = lmx_http_res_queue(c->req, data, len);
+    if (err == 0)
+        err = lmx_http_res_queue(c->req, "\n\n", 2);
+    return err;
 }
 
 static void on_client_drain(struct lmx_http_req *req, void *ud)
@@ -379,10 +424,12 @@ static int on_up_data(struct lmx_xfer *x, const char *p, size_t n, void *ud)
     /* backpressure: take all of a chunk or none of it */
     if (lmx_http_res_room(c->req) == 0)
         return LMX_AGAIN;
-    err = lmx_sse_reader_feed(&c->sse, p, n, usage_event, c);
-    if (err < 0 && err != LMX_ETOOBIG)
-        return err;
-    return lmx_http_res_write(c->req, p, n);
+    err = lmx_sse_reader_feed(&c->sse, p, n, stream_event, c);
+    lmx_http_res_flush(c->req);
+    if (err == LMX_ETOOBIG)
+        snprintf(c->stream_err, sizeof(c->stream_err),
+                 "upstream sent a stream event larger than %u bytes", SSE_EVENT_MAX);
+    return err;
 }
 
 /* A JSON error body from the upstream, turned into our envelope with its status. */
@@ -420,18 +467,30 @@ static void relay_upstream_error(struct lmx_call *c)
     json_decref(root);
 }
 
-static void finish_ok(struct lmx_call *c)
+/*
+ * A complete 2xx answer: parsed (it must be JSON: an SDK cannot use anything
+ * else), usage kept, bytes relayed as they came. Returns 0 once answered, or
+ * LMX_EUPSTREAM with stream_err set when the body is not JSON.
+ */
+static int finish_ok(struct lmx_call *c)
 {
     struct lmx_hdrset hs;
-    struct lmx_jspan s;
+    json_error_t je;
+    json_t *doc = json_loadb(c->resp.data ? c->resp.data : "", c->resp.len, 0, &je);
 
-    if (lmx_jscan_find(c->resp.data, c->resp.len, "usage", &s) == 0 &&
-        c->resp.data[s.value_start] == '{')
-        c->usage = json_loadb(c->resp.data + s.value_start, s.value_end - s.value_start, 0, NULL);
+    if (doc == NULL) {
+        snprintf(c->stream_err, sizeof(c->stream_err),
+                 "upstream returned an invalid JSON body (HTTP %ld): %s at byte %d", c->status,
+                 je.text, je.position);
+        return LMX_EUPSTREAM;
+    }
+    c->usage = json_incref(json_object_get(doc, "usage"));
+    json_decref(doc);
     call_headers(c, &hs);
     lmx_http_res_send(c->req, (int)c->status, hs.h, hs.n, "application/json", c->resp.data,
                       c->resp.len);
     c->req = NULL;
+    return 0;
 }
 
 /* Mid-stream failure: one error event in the client's dialect, then close. */
@@ -470,14 +529,28 @@ static void on_up_done(struct lmx_xfer *x, int err, const char *msg, void *ud)
     }
     if (err == 0 && c->status >= 200 && c->status < 300) {
         if (c->client_streaming) {
-            lmx_sse_reader_finish(&c->sse, usage_event, c);
-            lmx_http_res_end(c->req, true);
-            c->req = NULL;
-        } else {
-            finish_ok(c);
+            err = lmx_sse_reader_finish(&c->sse, stream_event, c);
+            if (err == 0 && !c->saw_done && c->ep != LMX_EP_EMBEDDINGS) {
+                /* a clean close without [DONE]: tell the client it is not whole */
+                snprintf(c->stream_err, sizeof(c->stream_err),
+                         "upstream stream ended without [DONE]");
+                err = LMX_EUPSTREAM;
+            }
+            if (err < 0) {
+                stream_error(c, err, c->stream_err);
+            } else {
+                lmx_http_res_end(c->req, true);
+                c->req = NULL;
+            }
+            call_free(c);
+            return;
         }
-        call_free(c);
-        return;
+        if (finish_ok(c) == 0) {
+            call_free(c);
+            return;
+        }
+        err = LMX_EUPSTREAM;
+        msg = c->stream_err;
     }
     atomic_store_explicit(&st->upstream_failures,
                           atomic_load_explicit(&st->upstream_failures, memory_order_relaxed) + 1,
@@ -492,14 +565,21 @@ static void on_up_done(struct lmx_xfer *x, int err, const char *msg, void *ud)
     if (c->client_streaming) {
         char m[512];
 
-        snprintf(m, sizeof(m), "upstream stream failed: %s%s%s", lmx_strerror(err),
-                 msg[0] ? ": " : "", msg);
+        if (c->stream_err[0] != '\0')
+            snprintf(m, sizeof(m), "%s", c->stream_err);
+        else
+            snprintf(m, sizeof(m), "upstream stream failed: %s%s%s", lmx_strerror(err),
+                     msg[0] ? ": " : "", msg);
         stream_error(c, err, m);
         call_free(c);
         return;
     }
     if ((err != 0 || retryable_status(c->status)) && can_retry(c)) {
         start_attempt(c);
+        return;
+    }
+    if (err != 0 && c->stream_err[0] != '\0') {
+        call_fail(c, lmx_err_status(err), lmx_err_type(err), "%s", c->stream_err);
         return;
     }
     if (err != 0) {
@@ -586,6 +666,9 @@ static void start_attempt(struct lmx_call *c)
     xr.total_timeout = total;
     xr.idle_timeout = idle;
     c->status = 0;
+    c->stream_err[0] = '\0';
+    lmx_sse_reader_reset(&c->sse);
+    c->saw_done = false;
     c->attempts++;
     c->t_attempt = lmx_now_ns();
     atomic_store_explicit(&st->upstream_calls,

@@ -231,3 +231,21 @@ int lmx_jscan_rewrite(const char *text, size_t len, const char *const *drop, siz
     }
     return lmx_buf_append(out, "}", 1);
 }
+
+static int no_member(const char *t, const struct lmx_jspan *s, size_t key_len, void *ud)
+{
+    LMX_UNUSED(t);
+    LMX_UNUSED(s);
+    LMX_UNUSED(key_len);
+    LMX_UNUSED(ud);
+    return 0;
+}
+
+int lmx_jscan_check(const char *text, size_t len)
+{
+    size_t close_at = 0;
+
+    if (each_member(text, len, no_member, NULL, &close_at) != LMX_DECLINED)
+        return LMX_EBADJSON;
+    return skip_ws(text, close_at + 1, len) == len ? 0 : LMX_EBADJSON;
+}

@@ -29,6 +29,14 @@ struct lmx_jspan {
 int lmx_jscan_find(const char *text, size_t len, const char *key, struct lmx_jspan *out);
 
 /*
+ * A quick structural check that text[0..len) is one complete JSON object:
+ * members well formed, strings and brackets closed, nothing after the end but
+ * white space. Cheaper than a parse; scalars are not checked in detail.
+ * Returns 0 or LMX_EBADJSON.
+ */
+int lmx_jscan_check(const char *text, size_t len);
+
+/*
  * Appends to `out` a copy of the object text with these edits: members named
  * in drop[0..ndrop) removed; member `set_key` (if not NULL) given the raw JSON
  * value `set_raw` (replaced where it is, added at the end when absent); and

@@ -401,6 +401,20 @@ int lmx_http_res_begin(struct lmx_http_req *req, int status, const struct lmx_ht
 
 int lmx_http_res_write(struct lmx_http_req *req, const void *p, size_t n)
 {
+    int err = lmx_http_res_queue(req, p, n);
+
+    if (err == 0)
+        conn_flush(req->conn);
+    return err;
+}
+
+void lmx_http_res_flush(struct lmx_http_req *req)
+{
+    conn_flush(req->conn);
+}
+
+int lmx_http_res_queue(struct lmx_http_req *req, const void *p, size_t n)
+{
     struct lmx_http_conn *c = req->conn;
     size_t mark = c->out.len;
     int err = 0;
@@ -419,7 +433,6 @@ int lmx_http_res_write(struct lmx_http_req *req, const void *p, size_t n)
         c->out.len = mark;
         return err;
     }
-    conn_flush(c);
     return 0;
 }
 

@@ -141,6 +141,13 @@ int lmx_http_res_begin(struct lmx_http_req *req, int status, const struct lmx_ht
                        size_t nhdrs, int64_t content_length);
 /* Queues body bytes (framed as a chunk when chunked). Returns 0, LMX_ENOMEM or LMX_ECLIENT. */
 int lmx_http_res_write(struct lmx_http_req *req, const void *p, size_t n);
+/*
+ * Like lmx_http_res_write, but only queues the bytes: nothing is sent until
+ * lmx_http_res_flush (or a later write or end). Lets a caller frame many small
+ * pieces with one send.
+ */
+int lmx_http_res_queue(struct lmx_http_req *req, const void *p, size_t n);
+void lmx_http_res_flush(struct lmx_http_req *req);
 /* Bytes that may still be queued before the pending buffer passes its high-water mark. */
 size_t lmx_http_res_room(const struct lmx_http_req *req);
 /*

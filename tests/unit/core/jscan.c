@@ -68,8 +68,21 @@ static void rewrite_rejects_garbage(void)
     lmx_buf_release(&out);
 }
 
+static void structural_check(void)
+{
+    ASSERT_EQ(lmx_jscan_check(body, sizeof(body) - 1), 0);
+    ASSERT_EQ(lmx_jscan_check("{}", 2), 0);
+    ASSERT_EQ(lmx_jscan_check(" {\"a\":[1,{\"b\":\"]\"}]} \n", 22), 0);
+    ASSERT_EQ(lmx_jscan_check("{\"a\":\"mo", 9), LMX_EBADJSON);
+    ASSERT_EQ(lmx_jscan_check("{\"a\":[1,2", 10), LMX_EBADJSON);
+    ASSERT_EQ(lmx_jscan_check("{\"a\":1", 6), LMX_EBADJSON);
+    ASSERT_EQ(lmx_jscan_check("{\"a\":1} x", 10), LMX_EBADJSON);
+    ASSERT_EQ(lmx_jscan_check("[1]", 3), LMX_EBADJSON);
+}
+
 int main(void)
 {
+    RUN(structural_check);
     RUN(find_members);
     RUN(rewrite_keeps_bytes);
     RUN(rewrite_adds_missing);
