@@ -38,7 +38,7 @@ asan: deps
 	cmake --build build-asan -j$(JOBS)
 	cd build-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j$(JOBS)
 	LLMUX_BIN=$(abspath build-asan)/llmux LLMUX_MOCK_BIN=$(abspath build-asan)/llmux-mock \
-		ASAN_OPTIONS=detect_leaks=1 tests/run-node-tests.sh tests/integration
+		ASAN_OPTIONS=detect_leaks=1 tests/run-node-tests.sh
 
 bench: deps
 	bench/run.sh

@@ -468,26 +468,27 @@ static void relay_upstream_error(struct lmx_call *c)
 }
 
 /*
- * A complete 2xx answer: parsed (it must be JSON: an SDK cannot use anything
- * else), usage kept, bytes relayed as they came. Returns 0 once answered, or
- * LMX_EUPSTREAM with stream_err set when the body is not JSON.
+ * A complete 2xx answer: checked to be one JSON object (an SDK cannot use
+ * anything else; a structural check costs far less than a parse), usage read,
+ * bytes relayed as they came. Returns 0 once answered, or LMX_EUPSTREAM with
+ * stream_err set when the body is not a JSON object.
  */
 static int finish_ok(struct lmx_call *c)
 {
     struct lmx_hdrset hs;
-    json_error_t je;
-    json_t *doc = json_loadb(c->resp.data ? c->resp.data : "", c->resp.len, 0, &je);
+    struct lmx_jspan s;
+    const char *body = c->resp.data ? c->resp.data : "";
 
-    if (doc == NULL) {
+    if (lmx_jscan_check(body, c->resp.len) < 0) {
         snprintf(c->stream_err, sizeof(c->stream_err),
-                 "upstream returned an invalid JSON body (HTTP %ld): %s at byte %d", c->status,
-                 je.text, je.position);
+                 "upstream returned a body that is not a JSON object (HTTP %ld): %.80s",
+                 c->status, body);
         return LMX_EUPSTREAM;
     }
-    c->usage = json_incref(json_object_get(doc, "usage"));
-    json_decref(doc);
+    if (lmx_jscan_find(body, c->resp.len, "usage", &s) == 0 && body[s.value_start] == '{')
+        c->usage = json_loadb(body + s.value_start, s.value_end - s.value_start, 0, NULL);
     call_headers(c, &hs);
-    lmx_http_res_send(c->req, (int)c->status, hs.h, hs.n, "application/json", c->resp.data,
+    lmx_http_res_send(c->req, (int)c->status, hs.h, hs.n, "application/json", body,
                       c->resp.len);
     c->req = NULL;
     return 0;
