@@ -16,6 +16,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "api/api_int.h"
 #include "core/alloc.h"
@@ -23,7 +24,10 @@
 #include "core/jscan.h"
 #include "core/log.h"
 #include "core/util.h"
+#include "route/retry.h"
 #include "route/router.h"
+#include "route/settings.h"
+#include "route/state.h"
 #include "upstream/sse.h"
 
 #define RESP_MAX (256u << 20)  /* a non-stream upstream response, buffered */
@@ -42,6 +46,7 @@ static const char *const proxy_fields[] = {
     "litellm_logging_obj", "proxy_server_request", "secret_fields",
     "context_window_fallbacks", "content_policy_fallbacks", "tags",
     "litellm_metadata",   "litellm_call_id", "additional_drop_params",
+    "user_config",
 };
 
 /* litellm_params keys that are routing or credentials, never request defaults. */
@@ -66,11 +71,22 @@ struct lmx_call {
     json_t *body;
     bool stream;
 
+    const struct lmx_router_cfg *rc; /* NULL when the snapshot was not bound (tests) */
     struct lmx_route route;
     const struct lmx_deployment *dep;
     uint8_t tried[LMX_ROUTE_MAX_TRIED / 8];
-    int attempts;    /* upstream calls made */
-    int max_retries;
+    int attempts;       /* upstream calls made (all groups) */
+    int retries;        /* retries made (all groups) */
+    int group_retries;  /* retries made in the current group */
+    int num_retries;    /* the request's or the config's num_retries */
+    json_t *fb_list;    /* fallback groups (borrowed), once the first group has failed */
+    size_t fb_next;
+    int fallbacks;      /* fallback groups tried */
+    json_t *fb_messages; /* messages of a {"model","messages"} fallback (borrowed) */
+    bool mock_fallbacks, mock_ratelimit, mock_timeout;
+    uint64_t est_tokens; /* prompt estimate for pre-call checks */
+    double retry_after_hdr; /* the upstream's retry-after, seconds */
+    uv_timer_t *wait;       /* backoff timer, created on first use */
     double timeout;        /* per attempt, seconds */
     double stream_timeout; /* stall limit for streams, seconds */
 
@@ -92,10 +108,16 @@ struct lmx_call {
 
     uint64_t t0;
     uint64_t t_attempt;
+    uint64_t ttft_ns; /* first stream event of the attempt, from its start */
     uint64_t upstream_ns; /* time spent waiting on upstreams, all attempts */
     char call_id[64];
     char model_name[256]; /* as the client sent it */
 };
+
+static void free_handle(uv_handle_t *h)
+{
+    lmx_free(h);
+}
 
 static void call_free(struct lmx_call *c)
 {
@@ -103,6 +125,8 @@ static void call_free(struct lmx_call *c)
         c->req->on_abort = NULL;
         c->req->on_drain = NULL;
     }
+    if (c->wait != NULL)
+        uv_close((uv_handle_t *)c->wait, free_handle); /* its memory goes in the callback */
     json_decref(c->body);
     json_decref(c->usage);
     lmx_buf_release(&c->up_body);
@@ -138,9 +162,11 @@ static void call_headers(struct lmx_call *c, struct lmx_hdrset *hs)
     lmx__hdrset_add(hs, "x-litellm-version", "%s", LMX_VERSION);
     lmx__hdrset_add(hs, "x-litellm-response-duration-ms", "%.3f", total);
     lmx__hdrset_add(hs, "x-litellm-overhead-duration-ms", "%.3f", total > up ? total - up : 0.0);
-    lmx__hdrset_add(hs, "x-litellm-attempted-retries", "%d",
-                    c->attempts > 0 ? c->attempts - 1 : 0);
-    lmx__hdrset_add(hs, "x-litellm-max-retries", "%d", c->max_retries);
+    lmx__hdrset_add(hs, "x-litellm-attempted-retries", "%d", c->retries);
+    lmx__hdrset_add(hs, "x-litellm-max-retries", "%d", c->num_retries);
+    lmx__hdrset_add(hs, "x-litellm-attempted-fallbacks", "%d", c->fallbacks);
+    if (c->rc != NULL)
+        lmx__hdrset_add(hs, "x-litellm-max-fallbacks", "%d", c->rc->max_fallbacks);
     if (c->timeout > 0)
         lmx__hdrset_add(hs, "x-litellm-timeout", "%g", c->timeout);
 }
@@ -251,6 +277,8 @@ static int build_request(struct lmx_call *c, const struct lmx_provider_ops *ops)
         if (ndrop < LMX_ARRAY_SIZE(drop) && is_proxy_field(k))
             drop[ndrop++] = k;
     }
+    if (c->fb_messages != NULL && ndrop < LMX_ARRAY_SIZE(drop))
+        drop[ndrop++] = "messages"; /* replaced below by the fallback's own */
     /* additional_drop_params on the deployment: those go too */
     adp = json_object_get(c->dep->litellm_params, "additional_drop_params");
     for (size_t i = 0; json_is_array(adp) && i < json_array_size(adp); i++) {
@@ -263,6 +291,12 @@ static int build_request(struct lmx_call *c, const struct lmx_provider_ops *ops)
     lmx_buf_init(&extra, 1u << 20);
     err = lmx_buf_json_str(&raw, model, strlen(model));
     /* other litellm_params are defaults for the call, unless the client set them */
+    if (err == 0 && c->fb_messages != NULL) {
+        char *dump = json_dumps(c->fb_messages, JSON_COMPACT);
+
+        err = dump == NULL ? LMX_ENOMEM : lmx_buf_printf(&extra, ",\"messages\":%s", dump);
+        lmx_free(dump);
+    }
     json_object_foreach(c->dep->litellm_params, k, v) {
         char *dump;
 
@@ -306,28 +340,48 @@ static int build_request(struct lmx_call *c, const struct lmx_provider_ops *ops)
 /* Upstream callbacks */
 
 static void start_attempt(struct lmx_call *c);
+static void attempt_failed(struct lmx_call *c, int err, const char *msg);
 
-static bool retryable_status(long st)
+static int start_client_stream(struct lmx_call *c)
 {
-    return st == 408 || st == 409 || st == 429 || st >= 500;
+    struct lmx_hdrset hs;
+
+    call_headers(c, &hs);
+    lmx__hdrset_add(&hs, "Content-Type", "%s", "text/event-stream");
+    lmx__hdrset_add(&hs, "Cache-Control", "%s", "no-cache");
+    if (lmx_http_res_begin(c->req, 200, hs.h, hs.n, -1) < 0)
+        return LMX_ECLIENT;
+    c->client_streaming = true;
+    return 0;
 }
 
-/* One upstream SSE event: checked, its usage read, and queued to the client re-framed. */
+/*
+ * One upstream SSE event: checked, its usage read, and queued to the client
+ * re-framed. The client's response starts with the first good event, so a
+ * stream that fails before it is retried without the client seeing anything.
+ */
 static int stream_event(const char *ev, size_t evlen, const char *data, size_t len, void *ud)
 {
     struct lmx_call *c = ud;
     struct lmx_jspan s;
     int err = 0;
+    bool done = len == 6 && memcmp(data, "[DONE]", 6) == 0;
 
-    if (len == 6 && memcmp(data, "[DONE]", 6) == 0) {
-        c->saw_done = true;
-        return lmx_http_res_queue(c->req, "data: [DONE]\n\n", 14);
-    }
     /* a cut or garbled event must not reach the client as if it were data */
-    if (lmx_jscan_check(data, len) < 0) {
+    if (!done && lmx_jscan_check(data, len) < 0) {
         snprintf(c->stream_err, sizeof(c->stream_err),
                  "upstream sent a malformed stream event: %.*s", (int)LMX_MIN(len, 120), data);
         return LMX_EUPSTREAM;
+    }
+    if (!c->client_streaming) {
+        c->ttft_ns = lmx_now_ns() - c->t_attempt;
+        err = start_client_stream(c);
+        if (err < 0)
+            return err;
+    }
+    if (done) {
+        c->saw_done = true;
+        return lmx_http_res_queue(c->req, "data: [DONE]\n\n", 14);
     }
     /* most chunks carry no usage: only parse the ones that do */
     if (memmem(data, len, "\"usage\"", 7) != NULL &&
@@ -378,20 +432,33 @@ static void on_client_abort(struct lmx_http_req *req, void *ud)
     if (c->xfer != NULL) {
         lmx_xfer_cancel(c->xfer); /* stop paying for tokens nobody reads */
         c->xfer = NULL;
+        if (c->dep != NULL && c->dep->state != NULL)
+            lmx_dstate_end(c->dep->state, lmx_wall_ms(), true, LMX_EC_NONE, 0, 0);
     }
     call_free(c);
 }
 
-static int start_client_stream(struct lmx_call *c)
+/* The upstream's retry-after (delta-seconds form), or 0. */
+static double retry_after_of(const char *hdrs, size_t len)
 {
-    struct lmx_hdrset hs;
+    static const char name[] = "\nretry-after:";
+    const char *end = hdrs + len;
 
-    call_headers(c, &hs);
-    lmx__hdrset_add(&hs, "Content-Type", "%s", "text/event-stream");
-    lmx__hdrset_add(&hs, "Cache-Control", "%s", "no-cache");
-    if (lmx_http_res_begin(c->req, 200, hs.h, hs.n, -1) < 0)
-        return LMX_ECLIENT;
-    c->client_streaming = true;
+    for (const char *p = hdrs; p + sizeof(name) - 1 < end; p++) {
+        double v;
+        char tmp[32];
+        size_t k = 0;
+
+        if (*p != '\n' || strncasecmp(p, name, sizeof(name) - 1) != 0)
+            continue;
+        p += sizeof(name) - 1;
+        while (p < end && *p == ' ')
+            p++;
+        while (p < end && k < sizeof(tmp) - 1 && *p != '\r' && *p != '\n')
+            tmp[k++] = *p++;
+        tmp[k] = '\0';
+        return lmx_parse_double(tmp, &v) == 0 && v > 0 ? v : 0;
+    }
     return 0;
 }
 
@@ -400,12 +467,9 @@ static int on_up_headers(struct lmx_xfer *x, long status, const char *hdrs, size
     struct lmx_call *c = ud;
 
     LMX_UNUSED(x);
-    LMX_UNUSED(hdrs);
-    LMX_UNUSED(len);
     c->status = status;
     lmx_buf_reset(&c->resp);
-    if (c->stream && status >= 200 && status < 300 && c->req != NULL)
-        return start_client_stream(c);
+    c->retry_after_hdr = status >= 400 ? retry_after_of(hdrs, len) : 0;
     return 0;
 }
 
@@ -417,15 +481,16 @@ static int on_up_data(struct lmx_xfer *x, const char *p, size_t n, void *ud)
     LMX_UNUSED(x);
     if (c->req == NULL)
         return LMX_ECLIENT;
-    if (!c->client_streaming) {
+    if (!c->stream || c->status < 200 || c->status >= 300) {
         err = lmx_buf_append(&c->resp, p, n);
         return err == LMX_ETOOBIG ? LMX_EUPSTREAM : err;
     }
     /* backpressure: take all of a chunk or none of it */
-    if (lmx_http_res_room(c->req) == 0)
+    if (c->client_streaming && lmx_http_res_room(c->req) == 0)
         return LMX_AGAIN;
     err = lmx_sse_reader_feed(&c->sse, p, n, stream_event, c);
-    lmx_http_res_flush(c->req);
+    if (c->client_streaming)
+        lmx_http_res_flush(c->req);
     if (err == LMX_ETOOBIG)
         snprintf(c->stream_err, sizeof(c->stream_err),
                  "upstream sent a stream event larger than %u bytes", SSE_EVENT_MAX);
@@ -456,6 +521,8 @@ static void relay_upstream_error(struct lmx_call *c)
                : status >= 500 ? "internal_server_error"
                                : "invalid_request_error";
     call_headers(c, &hs);
+    if (status == 429 && c->retry_after_hdr > 0)
+        lmx__hdrset_add(&hs, "retry-after", "%.0f", c->retry_after_hdr);
     if (msg != NULL) {
         lmx__send_error(c->req, &hs, status, type, param, "%s", msg);
     } else {
@@ -511,85 +578,52 @@ static void stream_error(struct lmx_call *c, int err, const char *msg)
     c->req = NULL;
 }
 
-static bool can_retry(struct lmx_call *c)
+static uint64_t usage_tokens(const struct lmx_call *c)
 {
-    return c->attempts <= c->max_retries && c->req != NULL && !c->client_streaming;
+    json_t *t = json_object_get(c->usage, "total_tokens");
+
+    return json_is_integer(t) && json_integer_value(t) > 0 ? (uint64_t)json_integer_value(t) : 0;
 }
 
 static void on_up_done(struct lmx_xfer *x, int err, const char *msg, void *ud)
 {
     struct lmx_call *c = ud;
-    struct lmx_api_stats *st = &c->w->stats;
+    uint64_t now_ns = lmx_now_ns();
+    uint64_t took_ns = now_ns - c->t_attempt;
 
     LMX_UNUSED(x);
     c->xfer = NULL;
-    c->upstream_ns += lmx_now_ns() - c->t_attempt;
+    c->upstream_ns += took_ns;
     if (c->req == NULL) {
         call_free(c);
         return;
     }
     if (err == 0 && c->status >= 200 && c->status < 300) {
-        if (c->client_streaming) {
+        if (c->stream) {
             err = lmx_sse_reader_finish(&c->sse, stream_event, c);
-            if (err == 0 && !c->saw_done && c->ep != LMX_EP_EMBEDDINGS) {
+            if (err == 0 && !c->saw_done) {
                 /* a clean close without [DONE]: tell the client it is not whole */
                 snprintf(c->stream_err, sizeof(c->stream_err),
                          "upstream stream ended without [DONE]");
                 err = LMX_EUPSTREAM;
             }
-            if (err < 0) {
-                stream_error(c, err, c->stream_err);
-            } else {
+        } else {
+            err = finish_ok(c);
+        }
+        if (err == 0) {
+            if (c->req != NULL) { /* a stream: finish it */
                 lmx_http_res_end(c->req, true);
                 c->req = NULL;
             }
+            if (c->dep->state != NULL)
+                lmx_dstate_end(c->dep->state, lmx_wall_ms(), true, LMX_EC_NONE,
+                               (c->stream ? c->ttft_ns : took_ns) / 1000, usage_tokens(c));
             call_free(c);
             return;
         }
-        if (finish_ok(c) == 0) {
-            call_free(c);
-            return;
-        }
-        err = LMX_EUPSTREAM;
         msg = c->stream_err;
     }
-    atomic_store_explicit(&st->upstream_failures,
-                          atomic_load_explicit(&st->upstream_failures, memory_order_relaxed) + 1,
-                          memory_order_relaxed);
-    if (err == 0)
-        lmx_warn("call %s: deployment '%s' (%s) answered HTTP %ld", c->call_id, c->dep->id,
-                 c->dep->model, c->status);
-    else
-        lmx_warn("call %s: deployment '%s' (%s) failed: %s: %s", c->call_id, c->dep->id,
-                 c->dep->model, lmx_strerror(err), msg);
-
-    if (c->client_streaming) {
-        char m[512];
-
-        if (c->stream_err[0] != '\0')
-            snprintf(m, sizeof(m), "%s", c->stream_err);
-        else
-            snprintf(m, sizeof(m), "upstream stream failed: %s%s%s", lmx_strerror(err),
-                     msg[0] ? ": " : "", msg);
-        stream_error(c, err, m);
-        call_free(c);
-        return;
-    }
-    if ((err != 0 || retryable_status(c->status)) && can_retry(c)) {
-        start_attempt(c);
-        return;
-    }
-    if (err != 0 && c->stream_err[0] != '\0') {
-        call_fail(c, lmx_err_status(err), lmx_err_type(err), "%s", c->stream_err);
-        return;
-    }
-    if (err != 0) {
-        call_fail(c, lmx_err_status(err), lmx_err_type(err), "%s: %s", lmx_strerror(err),
-                  msg[0] ? msg : "no detail");
-        return;
-    }
-    relay_upstream_error(c);
-    call_free(c);
+    attempt_failed(c, err, msg);
 }
 
 static const struct lmx_xfer_cbs xfer_cbs = {
@@ -598,41 +632,276 @@ static const struct lmx_xfer_cbs xfer_cbs = {
     .on_done = on_up_done,
 };
 
+/* ------------------------------------------------------------------------ */
+/* Failures: retry, cool down, fall back */
+
+static struct lmx_pick_ctx pick_ctx(const struct lmx_call *c)
+{
+    struct lmx_pick_ctx ctx = {c->rc, lmx_wall_ms(), c->est_tokens, 0};
+
+    return ctx;
+}
+
+static void on_wait_over(uv_timer_t *t)
+{
+    start_attempt(t->data);
+}
+
+/* Is a deployment this request has not tried free right now? */
+static bool untried_free(const struct lmx_call *c)
+{
+    uint64_t now = lmx_wall_ms();
+    size_t n = LMX_MIN(c->route.group->ndeps, (size_t)LMX_ROUTE_MAX_TRIED);
+
+    if (c->route.pinned != NULL)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        const struct lmx_deployment *d = c->route.group->deps[i];
+
+        if ((c->tried[i >> 3] >> (i & 7)) & 1)
+            continue;
+        if (d->state == NULL || !lmx_dstate_cooling(d->state, now))
+            return true;
+    }
+    return false;
+}
+
+/* Moves the call to the next fallback group; false when none is left. */
+static bool next_fallback(struct lmx_call *c, enum lmx_errclass cls)
+{
+    int max = c->rc != NULL ? c->rc->max_fallbacks : 5;
+
+    if (c->fb_list == NULL) {
+        json_t *reqfb = json_object_get(c->body, "fallbacks");
+
+        c->fb_list = lmx_route_fallbacks(c->rc, c->route.group->name, cls, reqfb);
+        c->fb_next = 0;
+        if (c->fb_list == NULL)
+            return false;
+    }
+    while (c->fb_next < json_array_size(c->fb_list) && c->fallbacks < max) {
+        json_t *e = json_array_get(c->fb_list, c->fb_next++);
+        const char *name = json_is_string(e) ? json_string_value(e)
+                                             : json_string_value(json_object_get(e, "model"));
+        json_t *msgs = json_is_object(e) ? json_object_get(e, "messages") : NULL;
+        struct lmx_route r;
+
+        if (name == NULL || lmx_route_resolve(c->cfg, name, strlen(name), &r) < 0) {
+            lmx_warn("call %s: fallback '%s' names no model group; skipped", c->call_id,
+                     name ? name : "?");
+            continue;
+        }
+        if (r.group == c->route.group)
+            continue;
+        lmx_info("call %s: group '%s' failed; falling back to '%s'", c->call_id,
+                 c->route.group->name, r.group->name);
+        c->route = r;
+        if (r.wild_part == NULL && strchr(name, '*') == NULL)
+            snprintf(c->model_name, sizeof(c->model_name), "%s", name);
+        memset(c->tried, 0, sizeof(c->tried));
+        c->group_retries = 0;
+        c->fallbacks++;
+        c->fb_messages = json_is_array(msgs) ? msgs : NULL;
+        c->mock_ratelimit = false;
+        return true;
+    }
+    return false;
+}
+
+/* The group has nothing left to try: fall back, or answer with why. */
+static void group_exhausted(struct lmx_call *c, enum lmx_errclass cls, int err, const char *msg)
+{
+    if (next_fallback(c, cls)) {
+        start_attempt(c);
+        return;
+    }
+    if (c->client_streaming) {
+        stream_error(c, err != 0 ? err : LMX_EUPSTREAM, msg);
+        call_free(c);
+        return;
+    }
+    if (err == 0 && c->status >= 400) {
+        relay_upstream_error(c);
+        call_free(c);
+        return;
+    }
+    if (c->stream_err[0] != '\0')
+        call_fail(c, lmx_err_status(err), lmx_err_type(err), "%s", c->stream_err);
+    else
+        call_fail(c, lmx_err_status(err), lmx_err_type(err), "%s: %s", lmx_strerror(err),
+                  msg != NULL && msg[0] ? msg : "no detail");
+}
+
+/* An attempt failed (err: transport failure, or 0 with an HTTP error status). */
+static void attempt_failed(struct lmx_call *c, int err, const char *msg)
+{
+    struct lmx_api_stats *st = &c->w->stats;
+    enum lmx_errclass cls;
+    uint64_t now = lmx_wall_ms();
+    double wait = 0;
+
+    cls = lmx_route_classify(err, err == 0 ? c->status : 0, c->resp.data, c->resp.len);
+    if (err == LMX_EUPSTREAM && c->stream_err[0] != '\0')
+        cls = LMX_EC_SERVER; /* a broken answer, not a broken connection */
+    atomic_store_explicit(&st->upstream_failures,
+                          atomic_load_explicit(&st->upstream_failures, memory_order_relaxed) + 1,
+                          memory_order_relaxed);
+    if (c->dep->state != NULL) {
+        lmx_dstate_end(c->dep->state, now, false, cls, 0, 0);
+        if (lmx_route_maybe_cool(c->rc, c->dep, c->route.group->ndeps, cls, c->status, now))
+            lmx_warn("deployment '%s' (%s) cooling down after %s", c->dep->id, c->dep->model,
+                     lmx_route_class_name(cls));
+    }
+    if (err == 0)
+        lmx_warn("call %s: deployment '%s' (%s) answered HTTP %ld (%s)", c->call_id, c->dep->id,
+                 c->dep->model, c->status, lmx_route_class_name(cls));
+    else
+        lmx_warn("call %s: deployment '%s' (%s) failed: %s: %s", c->call_id, c->dep->id,
+                 c->dep->model, lmx_strerror(err), msg != NULL ? msg : "");
+
+    if (c->client_streaming) {
+        char m[512];
+
+        if (c->stream_err[0] != '\0')
+            snprintf(m, sizeof(m), "%s", c->stream_err);
+        else
+            snprintf(m, sizeof(m), "upstream stream failed: %s%s%s", lmx_strerror(err),
+                     msg != NULL && msg[0] ? ": " : "", msg != NULL ? msg : "");
+        stream_error(c, err != 0 ? err : LMX_EUPSTREAM, m);
+        call_free(c);
+        return;
+    }
+    if (c->group_retries < lmx_route_retries_for(c->rc, cls, c->num_retries)) {
+        c->group_retries++;
+        c->retries++;
+        if (!untried_free(c))
+            wait = lmx_route_backoff(c->rc, c->group_retries - 1, c->retry_after_hdr);
+        if (wait <= 0) {
+            start_attempt(c);
+            return;
+        }
+        if (c->wait == NULL) {
+            c->wait = lmx_malloc(sizeof(*c->wait));
+            if (c->wait == NULL) {
+                start_attempt(c);
+                return;
+            }
+            uv_timer_init(c->w->loop, c->wait);
+            c->wait->data = c;
+        }
+        lmx_debug("call %s: retry %d in %.3f s", c->call_id, c->group_retries, wait);
+        uv_timer_start(c->wait, on_wait_over, (uint64_t)(wait * 1000.0), 0);
+        return;
+    }
+    group_exhausted(c, cls, err, msg);
+}
+
+/* A failure made up by a test hook, as if the upstream had answered it. */
+static void fake_failure(struct lmx_call *c, long status, int err, const char *text)
+{
+    c->status = status;
+    lmx_buf_reset(&c->resp);
+    lmx_buf_printf(&c->resp, "{\"error\":{\"message\":\"%s\",\"type\":null,\"code\":\"%ld\"}}",
+                   text, status);
+    snprintf(c->stream_err, sizeof(c->stream_err), "%s", err != 0 ? text : "");
+    attempt_failed(c, err, text);
+}
+
+static const char *pick_failure(enum lmx_pick_why why, enum lmx_errclass *cls)
+{
+    switch (why) {
+    case LMX_PICK_CONTEXT:
+        *cls = LMX_EC_CONTEXT_WINDOW;
+        return "no deployment of the group has a context window the prompt fits "
+               "(enable_pre_call_checks)";
+    case LMX_PICK_FULL:
+        *cls = LMX_EC_RATELIMIT;
+        return "every deployment of the group has used its rpm/tpm this minute";
+    default:
+        *cls = LMX_EC_RATELIMIT;
+        return "every deployment of the group is cooling down";
+    }
+}
+
 /* Picks a deployment (another one than before when there is one) and calls it. */
 static void start_attempt(struct lmx_call *c)
 {
     const struct lmx_provider_ops *ops;
     struct lmx_xfer_req xr;
     struct lmx_api_stats *st = &c->w->stats;
+    struct lmx_pick_ctx ctx = pick_ctx(c);
+    enum lmx_pick_why why;
     double idle, total;
     int idx, err;
 
-    idx = lmx_route_pick(&c->route, c->tried);
-    if (idx < 0) {
+    c->status = 0;
+    c->stream_err[0] = '\0';
+    c->retry_after_hdr = 0;
+    lmx_sse_reader_reset(&c->sse);
+    c->saw_done = false;
+    if (c->mock_fallbacks && c->fallbacks == 0) {
+        /* mock_testing_fallbacks: the first group fails at once, fallbacks run */
+        lmx_buf_reset(&c->resp);
+        c->status = 500;
+        lmx_buf_puts(&c->resp, "{\"error\":{\"message\":\"This is a mock exception for model "
+                               "group fallbacks (mock_testing_fallbacks=true)\"}}");
+        group_exhausted(c, LMX_EC_SERVER, 0, NULL);
+        return;
+    }
+    idx = lmx_route_pick(&c->route, c->tried, &ctx, &why);
+    if (idx < 0 && why == LMX_PICK_ALL_TRIED) {
         /* every deployment tried once: retries go round again */
         memset(c->tried, 0, sizeof(c->tried));
-        idx = lmx_route_pick(&c->route, c->tried);
+        idx = lmx_route_pick(&c->route, c->tried, &ctx, &why);
     }
     if (idx < 0) {
+        enum lmx_errclass cls;
+        const char *why_text = pick_failure(why, &cls);
+        double secs = ctx.soonest_ms > ctx.now_ms ? (double)(ctx.soonest_ms - ctx.now_ms) / 1e3
+                                                  : 0;
+
+        if (next_fallback(c, cls)) {
+            start_attempt(c);
+            return;
+        }
+        if (cls == LMX_EC_CONTEXT_WINDOW) {
+            call_fail(c, 400, "invalid_request_error",
+                      "ContextWindowExceededError: %s. Passed model=%s", why_text, c->model_name);
+            return;
+        }
+        if (c->req != NULL && secs > 0) {
+            struct lmx_hdrset hs;
+
+            call_headers(c, &hs);
+            lmx__hdrset_add(&hs, "retry-after", "%.0f", secs + 0.999);
+            lmx__send_error(c->req, &hs, 429, "rate_limit_error", NULL,
+                            "No deployments available for selected model, Try again in %.0f "
+                            "seconds. Passed model=%s. pre-call-checks=%s, %s",
+                            secs + 0.999, c->model_name,
+                            c->rc && c->rc->enable_pre_call_checks ? "True" : "False", why_text);
+            c->req = NULL;
+            call_free(c);
+            return;
+        }
         call_fail(c, 429, "rate_limit_error",
-                  "No deployments available for selected model. Model group: %s",
-                  c->route.group->name);
+                  "No deployments available for selected model. Passed model=%s. %s",
+                  c->model_name, why_text);
         return;
     }
     c->tried[idx >> 3] = (uint8_t)(c->tried[idx >> 3] | (1u << (idx & 7)));
     c->dep = c->route.group->deps[idx];
+    c->attempts++;
+    if (c->mock_ratelimit) {
+        /* mock_testing_rate_limit_error: the first attempt answers 429 */
+        c->mock_ratelimit = false;
+        fake_failure(c, 429, 0, "This is a mock rate limit error (mock_testing_rate_limit_error)");
+        return;
+    }
     ops = lmx_provider_for(c->dep);
     if (ops == NULL) {
         call_fail(c, 501, "not_implemented",
                   "provider '%s' (model '%s') is not served by this llmux build yet",
                   c->dep->provider, c->dep->model);
-        return;
-    }
-    err = build_request(c, ops);
-    if (err < 0) {
-        call_fail(c, lmx_err_status(err), lmx_err_type(err),
-                  "cannot build the request for deployment '%s': %s", c->dep->id,
-                  lmx_strerror(err));
         return;
     }
     c->timeout = c->dep->timeout > 0 ? c->dep->timeout : c->cfg->request_timeout;
@@ -654,6 +923,26 @@ static void start_attempt(struct lmx_call *c)
                 c->timeout = c->stream_timeout = v;
         }
     }
+    if (c->mock_timeout || json_is_true(json_object_get(c->dep->litellm_params, "mock_timeout"))) {
+        /* mock_timeout: as if the deployment had not answered within its timeout */
+        char text[160];
+
+        snprintf(text, sizeof(text),
+                 "litellm.Timeout: APITimeoutError - Request timed out after %g seconds "
+                 "(mock_timeout)", c->timeout);
+        c->t_attempt = lmx_now_ns();
+        if (c->dep->state != NULL)
+            lmx_dstate_begin(c->dep->state, lmx_wall_ms());
+        fake_failure(c, 408, LMX_ETIMEOUT, text);
+        return;
+    }
+    err = build_request(c, ops);
+    if (err < 0) {
+        call_fail(c, lmx_err_status(err), lmx_err_type(err),
+                  "cannot build the request for deployment '%s': %s", c->dep->id,
+                  lmx_strerror(err));
+        return;
+    }
     idle = c->stream ? c->stream_timeout : c->timeout;
     total = c->stream ? 0 : c->timeout;
     memset(&xr, 0, sizeof(xr));
@@ -666,21 +955,75 @@ static void start_attempt(struct lmx_call *c)
     xr.connect_timeout = LMX_MIN(c->timeout, 30.0);
     xr.total_timeout = total;
     xr.idle_timeout = idle;
-    c->status = 0;
-    c->stream_err[0] = '\0';
-    lmx_sse_reader_reset(&c->sse);
-    c->saw_done = false;
-    c->attempts++;
     c->t_attempt = lmx_now_ns();
+    c->ttft_ns = 0;
     atomic_store_explicit(&st->upstream_calls,
                           atomic_load_explicit(&st->upstream_calls, memory_order_relaxed) + 1,
                           memory_order_relaxed);
+    if (c->dep->state != NULL)
+        lmx_dstate_begin(c->dep->state, lmx_wall_ms());
     err = lmx_xfer_start(c->w->up, &xr, &xfer_cbs, c, &c->xfer);
     if (err < 0) {
         c->xfer = NULL;
-        call_fail(c, lmx_err_status(err), lmx_err_type(err), "cannot start the upstream call: %s",
-                  lmx_strerror(err));
+        attempt_failed(c, err, "cannot start the upstream call");
     }
+}
+
+/* ------------------------------------------------------------------------ */
+/* mock_response: an answer made here, no upstream call (LiteLLM's test hook) */
+
+static void mock_answer(struct lmx_call *c, const char *text)
+{
+    struct lmx_hdrset hs;
+    struct lmx_buf b;
+    long now = (long)lmx_wall_s();
+    int err;
+
+    lmx_buf_init(&b, 1u << 20);
+    call_headers(c, &hs);
+    if (!c->stream) {
+        err = lmx_buf_printf(&b, "{\"id\":\"chatcmpl-%s\",\"object\":\"chat.completion\","
+                                 "\"created\":%ld,\"model\":",
+                             c->call_id, now);
+        if (err == 0)
+            err = lmx_buf_json_str(&b, c->model_name, strlen(c->model_name));
+        if (err == 0)
+            err = lmx_buf_puts(&b, ",\"choices\":[{\"index\":0,\"message\":{\"role\":"
+                                   "\"assistant\",\"content\":");
+        if (err == 0)
+            err = lmx_buf_json_str(&b, text, strlen(text));
+        if (err == 0)
+            err = lmx_buf_puts(&b, "},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":"
+                                   "10,\"completion_tokens\":20,\"total_tokens\":30}}");
+        if (err < 0)
+            lmx__send_err_code(c->req, &hs, LMX_ENOMEM, "out of memory");
+        else
+            lmx_http_res_send(c->req, 200, hs.h, hs.n, "application/json", b.data, b.len);
+    } else if (start_client_stream(c) == 0) {
+        err = lmx_buf_printf(&b, "data: {\"id\":\"chatcmpl-%s\",\"object\":"
+                                 "\"chat.completion.chunk\",\"created\":%ld,\"model\":",
+                             c->call_id, now);
+        if (err == 0)
+            err = lmx_buf_json_str(&b, c->model_name, strlen(c->model_name));
+        if (err == 0)
+            err = lmx_buf_puts(&b, ",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\","
+                                   "\"content\":");
+        if (err == 0)
+            err = lmx_buf_json_str(&b, text, strlen(text));
+        if (err == 0)
+            err = lmx_buf_printf(&b, "},\"finish_reason\":\"stop\"}]}\n\n"
+                                     "data: {\"id\":\"chatcmpl-%s\",\"object\":"
+                                     "\"chat.completion.chunk\",\"created\":%ld,\"choices\":[],"
+                                     "\"usage\":{\"prompt_tokens\":10,\"completion_tokens\":20,"
+                                     "\"total_tokens\":30}}\n\ndata: [DONE]\n\n",
+                                 c->call_id, now);
+        if (err == 0)
+            lmx_http_res_write(c->req, b.data, b.len);
+        lmx_http_res_end(c->req, err == 0);
+    }
+    c->req = NULL;
+    lmx_buf_release(&b);
+    call_free(c);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -705,6 +1048,29 @@ static int retries_from(struct lmx_call *c)
             return (int)LMX_MIN(v, 20);
     }
     return c->cfg->num_retries;
+}
+
+/* Characters / 4 over the message contents: the estimate pre-call checks use. */
+static uint64_t estimate_tokens(const json_t *body)
+{
+    json_t *msgs = json_object_get(body, "messages"), *m, *p;
+    size_t i, j, chars = 0;
+
+    json_array_foreach(msgs, i, m) {
+        json_t *content = json_object_get(m, "content");
+
+        if (json_is_string(content))
+            chars += json_string_length(content);
+        json_array_foreach(content, j, p) {
+            json_t *t = json_object_get(p, "text");
+
+            if (json_is_string(t))
+                chars += json_string_length(t);
+        }
+    }
+    if (json_is_string(json_object_get(body, "prompt")))
+        chars += json_string_length(json_object_get(body, "prompt"));
+    return chars / 4 + 1;
 }
 
 static const char *route_label(enum lmx_endpoint ep)
@@ -739,7 +1105,7 @@ void lmx__proxy_start(struct lmx_api_worker *w, struct lmx_http_req *req, enum l
     struct lmx_call *c;
     struct lmx_config *cfg;
     json_error_t jerr;
-    json_t *model, *stream;
+    json_t *model, *stream, *mock;
     const char *cid;
     size_t cidlen;
 
@@ -757,6 +1123,7 @@ void lmx__proxy_start(struct lmx_api_worker *w, struct lmx_http_req *req, enum l
     c->w = w;
     c->req = req;
     c->cfg = cfg;
+    c->rc = cfg->router;
     c->ep = ep;
     c->t0 = req->start_ns;
     lmx_buf_init(&c->up_body, req->body.len + (1u << 20));
@@ -811,9 +1178,19 @@ void lmx__proxy_start(struct lmx_api_worker *w, struct lmx_http_req *req, enum l
                   route_label(ep), c->model_name, names);
         return;
     }
-    c->max_retries = retries_from(c);
+    c->num_retries = retries_from(c);
+    c->mock_fallbacks = json_is_true(json_object_get(c->body, "mock_testing_fallbacks"));
+    c->mock_ratelimit = json_is_true(json_object_get(c->body, "mock_testing_rate_limit_error"));
+    c->mock_timeout = json_is_true(json_object_get(c->body, "mock_timeout"));
+    if (c->rc != NULL && c->rc->enable_pre_call_checks)
+        c->est_tokens = estimate_tokens(c->body);
     req->on_abort = on_client_abort;
     req->on_drain = on_client_drain;
     req->ud = c;
+    mock = json_object_get(c->body, "mock_response");
+    if (json_is_string(mock) && ep != LMX_EP_EMBEDDINGS) {
+        mock_answer(c, json_string_value(mock));
+        return;
+    }
     start_attempt(c);
 }

@@ -31,6 +31,8 @@
 #include "core/log.h"
 #include "core/util.h"
 #include "http/http.h"
+#include "route/settings.h"
+#include "route/state.h"
 #include "upstream/upstream.h"
 
 #define MAX_WORKERS 256
@@ -209,6 +211,10 @@ static void on_sighup(uv_signal_t *s, int sig)
     err = lmx_config_load(app->config_path, &cfg, &d);
     print_diag(&d, LMX_LOG_ERROR);
     lmx_diag_release(&d);
+    if (err == 0 && lmx_route_bind(cfg) < 0) {
+        lmx_config_unref(cfg);
+        err = LMX_ENOMEM;
+    }
     if (err < 0) {
         lmx_error("reload of '%s' failed; keeping the running config", app->config_path);
         return;
@@ -374,6 +380,11 @@ int main(int argc, char **argv)
                   app.config_path ? app.config_path : "FILE");
         return 1;
     }
+    if (lmx_route_bind(app.cfg) < 0) {
+        lmx_error("cannot start: out of memory");
+        lmx_config_unref(app.cfg);
+        return 1;
+    }
     if (app.cfg->master_key == NULL)
         lmx_warn("no master_key configured: every caller is admin and no key is checked");
     app.grace = app.cfg->shutdown_grace;
@@ -419,6 +430,7 @@ out:
     if (rc != 0)
         lmx_error("cannot start llmux");
     lmx_config_unref(app.cfg);
+    lmx_dstate_registry_free();
     lmx_free(app.workers);
     uv_loop_close(uv_default_loop());
     curl_global_cleanup();

@@ -20,6 +20,9 @@
 
 #include "core/lmx.h"
 
+struct lmx_dstate;
+struct lmx_router_cfg;
+
 /* One entry of model_list: a deployment of the group `model_name`. */
 struct lmx_deployment {
     char *model_name;     /* group name, e.g. "gpt-4o", "*" or a provider wildcard */
@@ -48,6 +51,8 @@ struct lmx_deployment {
                               and an api_base is known */
     json_t *litellm_params; /* the whole mapping, resolved (owned) */
     json_t *model_info;     /* the whole mapping incl. id (owned, never NULL) */
+    struct lmx_dstate *state; /* runtime state shared by all snapshots, keyed by id; bound
+                                 after load by route/ (lmx_route_bind); NULL before */
 };
 
 /* All deployments sharing a model_name, in config order. */
@@ -86,6 +91,10 @@ struct lmx_config {
     char *ca_bundle;            /* NULL = system default */
 
     json_t *root; /* the whole file as JSON (owned), for what is not modelled above */
+
+    /* Router settings, built from `root` by route/ after load (lmx_route_bind). */
+    struct lmx_router_cfg *router;
+    void (*router_free)(struct lmx_router_cfg *r);
 };
 
 /* Diagnostics: every problem found, as "file:line:column: error|warning: reason". */

@@ -204,12 +204,12 @@ static const struct kspec tab_params[] = {
     {"base_model", KT_STR, KU_PASS, 0},
     {"model_info", KT_ANY, KU_PASS, 0},
     /* LiteLLM features not acted on yet */
-    {"cooldown_time", KT_NUM, KU_IDLE, KF_NONNEG},
+    {"cooldown_time", KT_NUM, KU_ACT, KF_NONNEG},
     {"max_budget", KT_NUM, KU_IDLE, KF_NONNEG},
     {"budget_duration", KT_STR, KU_IDLE, 0},
     {"tags", KT_STRS, KU_IDLE, 0},
-    {"mock_response", KT_ANY, KU_IDLE, 0},
-    {"mock_timeout", KT_ANY, KU_IDLE, 0},
+    {"mock_response", KT_ANY, KU_ACT, 0},
+    {"mock_timeout", KT_ANY, KU_ACT, 0},
     {"use_in_pass_through", KT_BOOL, KU_IDLE, 0},
     {"use_litellm_proxy", KT_BOOL, KU_IDLE, 0},
     {"guardrails", KT_ANY, KU_IDLE, 0},
@@ -248,10 +248,10 @@ static const struct kspec tab_litellm[] = {
     {"success_callback", KT_STRS, KU_IDLE, 0},
     {"failure_callback", KT_STRS, KU_IDLE, 0},
     {"service_callback", KT_STRS, KU_IDLE, 0},
-    {"fallbacks", KT_LIST, KU_IDLE, 0},
-    {"context_window_fallbacks", KT_LIST, KU_IDLE, 0},
-    {"content_policy_fallbacks", KT_LIST, KU_IDLE, 0},
-    {"default_fallbacks", KT_LIST, KU_IDLE, 0},
+    {"fallbacks", KT_LIST, KU_ACT, 0},
+    {"context_window_fallbacks", KT_LIST, KU_ACT, 0},
+    {"content_policy_fallbacks", KT_LIST, KU_ACT, 0},
+    {"default_fallbacks", KT_LIST, KU_ACT, 0},
     {"cache", KT_BOOL, KU_IDLE, 0},
     {"cache_params", KT_MAP, KU_IDLE, 0},
     {"max_budget", KT_NUM, KU_IDLE, KF_NONNEG},
@@ -285,7 +285,7 @@ static const struct kspec tab_litellm[] = {
     {"langfuse_default_tags", KT_ANY, KU_IDLE, 0},
     {"public_model_groups", KT_ANY, KU_IDLE, 0},
     {"model_alias_map", KT_MAP, KU_IDLE, 0},
-    {"allowed_fails", KT_INT, KU_IDLE, KF_NONNEG},
+    {"allowed_fails", KT_INT, KU_ACT, KF_NONNEG},
     {"guardrails", KT_ANY, KU_IDLE, 0},
 };
 
@@ -294,30 +294,30 @@ static const struct kspec tab_router[] = {
     {"num_retries", KT_INT, KU_ACT, KF_NONNEG},
     {"timeout", KT_NUM, KU_ACT, KF_POS},
     {"model_group_alias", KT_MAP, KU_ACT, 0},
-    {"routing_strategy_args", KT_MAP, KU_IDLE, 0},
-    {"retry_after", KT_NUM, KU_IDLE, KF_NONNEG},
-    {"stream_timeout", KT_NUM, KU_IDLE, KF_POS},
-    {"max_fallbacks", KT_INT, KU_IDLE, KF_NONNEG},
-    {"allowed_fails", KT_INT, KU_IDLE, KF_NONNEG},
-    {"cooldown_time", KT_NUM, KU_IDLE, KF_NONNEG},
-    {"disable_cooldowns", KT_BOOL, KU_IDLE, 0},
-    {"retry_policy", KT_MAP, KU_IDLE, 0},
-    {"allowed_fails_policy", KT_MAP, KU_IDLE, 0},
+    {"routing_strategy_args", KT_MAP, KU_ACT, 0},
+    {"retry_after", KT_NUM, KU_ACT, KF_NONNEG},
+    {"stream_timeout", KT_NUM, KU_ACT, KF_POS},
+    {"max_fallbacks", KT_INT, KU_ACT, KF_NONNEG},
+    {"allowed_fails", KT_INT, KU_ACT, KF_NONNEG},
+    {"cooldown_time", KT_NUM, KU_ACT, KF_NONNEG},
+    {"disable_cooldowns", KT_BOOL, KU_ACT, 0},
+    {"retry_policy", KT_MAP, KU_ACT, 0},
+    {"allowed_fails_policy", KT_MAP, KU_ACT, 0},
     {"model_group_retry_policy", KT_MAP, KU_IDLE, 0},
-    {"fallbacks", KT_LIST, KU_IDLE, 0},
-    {"context_window_fallbacks", KT_LIST, KU_IDLE, 0},
-    {"content_policy_fallbacks", KT_LIST, KU_IDLE, 0},
-    {"default_fallbacks", KT_LIST, KU_IDLE, 0},
-    {"enable_pre_call_checks", KT_BOOL, KU_IDLE, 0},
+    {"fallbacks", KT_LIST, KU_ACT, 0},
+    {"context_window_fallbacks", KT_LIST, KU_ACT, 0},
+    {"content_policy_fallbacks", KT_LIST, KU_ACT, 0},
+    {"default_fallbacks", KT_LIST, KU_ACT, 0},
+    {"enable_pre_call_checks", KT_BOOL, KU_ACT, 0},
     {"optional_pre_call_checks", KT_ANY, KU_IDLE, 0},
     {"enable_tag_filtering", KT_BOOL, KU_IDLE, 0},
     {"tag_filtering_match_any", KT_BOOL, KU_IDLE, 0},
     {"provider_budget_config", KT_MAP, KU_IDLE, 0},
-    {"redis_host", KT_STR, KU_IDLE, 0},
-    {"redis_port", KT_TEXT, KU_IDLE, 0},
-    {"redis_password", KT_STR, KU_IDLE, 0},
-    {"redis_url", KT_STR, KU_IDLE, 0},
-    {"redis_db", KT_TEXT, KU_IDLE, 0},
+    {"redis_host", KT_STR, KU_ACT, 0},
+    {"redis_port", KT_TEXT, KU_ACT, 0},
+    {"redis_password", KT_STR, KU_ACT, 0},
+    {"redis_url", KT_STR, KU_ACT, 0},
+    {"redis_db", KT_TEXT, KU_ACT, 0},
     {"cache_responses", KT_BOOL, KU_IDLE, 0},
     {"caching_groups", KT_ANY, KU_IDLE, 0},
     {"default_litellm_params", KT_MAP, KU_IDLE, 0},
@@ -349,8 +349,8 @@ static const struct kspec tab_general[] = {
     {"store_prompts_in_spend_logs", KT_BOOL, KU_IDLE, 0},
     {"proxy_budget_rescheduler_min_time", KT_NUM, KU_IDLE, KF_POS},
     {"proxy_budget_rescheduler_max_time", KT_NUM, KU_IDLE, KF_POS},
-    {"background_health_checks", KT_BOOL, KU_IDLE, 0},
-    {"health_check_interval", KT_NUM, KU_IDLE, KF_POS},
+    {"background_health_checks", KT_BOOL, KU_ACT, 0},
+    {"health_check_interval", KT_NUM, KU_ACT, KF_POS},
     {"health_check_details", KT_BOOL, KU_IDLE, 0},
     {"alerting", KT_STRS, KU_IDLE, 0},
     {"alert_types", KT_STRS, KU_IDLE, 0},
@@ -1070,11 +1070,9 @@ static void load_router_settings(struct ld *ld, const struct lmx__ynode *m)
         if (!known)
             WARN(ld, rs, "unknown routing_strategy '%s'; this build routes with simple-shuffle",
                  excerpt(s, ex));
-        else if (strcmp(s, "simple-shuffle") != 0)
-            WARN(ld, rs,
-                 "routing_strategy '%s' is accepted; not acted on by this build (it routes with "
-                 "simple-shuffle)",
-                 s);
+        else if (strcmp(s, "lar1") == 0)
+            WARN(ld, rs, "routing_strategy 'lar1' is not implemented; this build routes with "
+                         "simple-shuffle");
     }
     if (get_num(m, "num_retries", &x) && x >= 0 && x == floor(x)) {
         ld->router_retries = clamp_int(x);
@@ -1775,6 +1773,8 @@ static void config_free(struct lmx_config *c)
     lmx_free(c->ca_bundle);
     json_decref(c->model_group_alias);
     json_decref(c->root);
+    if (c->router != NULL && c->router_free != NULL)
+        c->router_free(c->router);
     lmx_free(c);
 }
 

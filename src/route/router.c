@@ -8,6 +8,8 @@
 #include "core/err.h"
 #include "core/util.h"
 #include "route/router.h"
+#include "route/settings.h"
+#include "route/state.h"
 
 static const struct lmx_group *group_named(const struct lmx_config *cfg, const char *name,
                                            size_t len)
@@ -107,56 +109,246 @@ static double weight_of(const struct lmx_deployment *d, int basis)
     }
 }
 
-int lmx_route_pick(const struct lmx_route *r, const uint8_t *tried)
+static double price_of(const struct lmx_deployment *d)
 {
-    const struct lmx_group *g = r->group;
-    size_t n = LMX_MIN(g->ndeps, (size_t)LMX_ROUTE_MAX_TRIED);
-    int basis = 3, min_order = 0, last = -1;
+    static const char *const keys[] = {"input_cost_per_token", "output_cost_per_token"};
+    double sum = 0;
+
+    for (size_t k = 0; k < LMX_ARRAY_SIZE(keys); k++) {
+        json_t *v = json_object_get(d->litellm_params, keys[k]);
+        double x = 0;
+
+        if (v == NULL)
+            v = json_object_get(d->model_info, keys[k]);
+        if (json_is_number(v))
+            x = json_number_value(v);
+        else if (json_is_string(v))
+            lmx_parse_double(json_string_value(v), &x);
+        sum += x;
+    }
+    return sum;
+}
+
+static bool over_limits(const struct lmx_deployment *d, uint64_t now_ms)
+{
+    struct lmx_dstate *st = d->state;
+
+    if (st == NULL)
+        return false;
+    if (d->rpm > 0 && (double)lmx_dstate_rpm(st, now_ms) >= d->rpm)
+        return true;
+    if (d->tpm > 0 && (double)lmx_dstate_tpm(st, now_ms) >= d->tpm)
+        return true;
+    return false;
+}
+
+static bool too_small(const struct lmx_deployment *d, uint64_t est)
+{
+    json_t *v = json_object_get(d->model_info, "max_input_tokens");
+    double max = 0;
+
+    if (est == 0 || v == NULL)
+        return false;
+    if (json_is_number(v))
+        max = json_number_value(v);
+    else if (json_is_string(v) && lmx_parse_double(json_string_value(v), &max) < 0)
+        return false;
+    return max > 0 && (double)est > max;
+}
+
+/* Among cand[0..n), the one with the lowest key; ties broken at random. */
+static int lowest(const struct lmx_group *g, const int *cand, int n, double (*key)(
+                      const struct lmx_deployment *d, void *ud), void *ud)
+{
+    double best = 0;
+    int pick = -1, ties = 0;
+
+    for (int i = 0; i < n; i++) {
+        double k = key(g->deps[cand[i]], ud);
+
+        if (pick < 0 || k < best) {
+            best = k;
+            pick = cand[i];
+            ties = 1;
+        } else if (k == best && lmx_rand01() * ++ties < 1.0) {
+            pick = cand[i]; /* reservoir sampling over the ties */
+        }
+    }
+    return pick;
+}
+
+static double key_busy(const struct lmx_deployment *d, void *ud)
+{
+    LMX_UNUSED(ud);
+    return d->state ? (double)atomic_load_explicit(&d->state->in_flight, memory_order_relaxed)
+                    : 0;
+}
+
+static double key_tpm(const struct lmx_deployment *d, void *ud)
+{
+    return d->state ? (double)lmx_dstate_tpm(d->state, *(uint64_t *)ud) : 0;
+}
+
+static double key_cost(const struct lmx_deployment *d, void *ud)
+{
+    LMX_UNUSED(ud);
+    return price_of(d);
+}
+
+/* Weighted random choice (no shared state to keep credits in). */
+static int weighted_random(const struct lmx_group *g, const int *cand, int n, int basis)
+{
     double total = 0, x;
 
-#define TRIED(i) ((tried[(i) >> 3] >> ((i)&7)) & 1)
-    if (r->pinned != NULL) {
-        for (size_t i = 0; i < n; i++)
-            if (g->deps[i] == r->pinned)
-                return TRIED(i) ? -1 : (int)i;
-        return -1;
-    }
-    /* only the lowest `order` among the deployments left is eligible */
-    for (size_t i = 0; i < n; i++) {
-        int o = g->deps[i]->order > 0 ? g->deps[i]->order : 1;
-
-        if (!TRIED(i) && (min_order == 0 || o < min_order))
-            min_order = o;
-    }
-    if (min_order == 0)
-        return -1;
-    /* weight, else rpm, else tpm, else uniform: the first basis any candidate sets */
-    for (int b = 0; b < 3 && basis == 3; b++)
-        for (size_t i = 0; i < n; i++)
-            if (!TRIED(i) && weight_of(g->deps[i], b) > 0)
-                basis = b;
-    for (size_t i = 0; i < n; i++) {
-        int o = g->deps[i]->order > 0 ? g->deps[i]->order : 1;
-
-        if (TRIED(i) || o != min_order)
-            continue;
-        total += weight_of(g->deps[i], basis) > 0 ? weight_of(g->deps[i], basis) : 0;
-    }
+    for (int i = 0; i < n; i++)
+        total += LMX_MAX(weight_of(g->deps[cand[i]], basis), 0.0);
     x = lmx_rand01() * total;
-    for (size_t i = 0; i < n; i++) {
-        int o = g->deps[i]->order > 0 ? g->deps[i]->order : 1;
-        double wt;
+    for (int i = 0; i < n; i++) {
+        double w = LMX_MAX(weight_of(g->deps[cand[i]], basis), 0.0);
 
-        if (TRIED(i) || o != min_order)
+        if (x < w)
+            return cand[i];
+        x -= w;
+    }
+    return cand[n - 1];
+}
+
+/*
+ * Smooth weighted round-robin (as nginx's upstream balancer): each pick adds
+ * every candidate's weight to its running credit, takes the candidate with the
+ * most, and charges it the total. Picks follow the weights closely in every
+ * short window, never in bursts. The credits live in the shared state, so the
+ * workers interleave on them; a lost update only shifts one pick.
+ */
+static int smooth_weighted(const struct lmx_group *g, const int *cand, int n)
+{
+    int basis = 3, pick = -1;
+    int64_t total = 0, best = 0;
+
+    for (int b = 0; b < 3 && basis == 3; b++)
+        for (int i = 0; i < n; i++)
+            if (weight_of(g->deps[cand[i]], b) > 0)
+                basis = b;
+    for (int i = 0; i < n; i++) {
+        const struct lmx_deployment *d = g->deps[cand[i]];
+        double w = weight_of(d, basis);
+        int64_t wi = w > 0 ? (int64_t)(w * 1000.0 + 0.5) : 0;
+        int64_t credit;
+
+        if (wi <= 0)
             continue;
-        wt = weight_of(g->deps[i], basis);
-        last = (int)i;
-        if (wt <= 0)
+        total += wi;
+        if (d->state == NULL)
+            return weighted_random(g, cand, n, basis);
+        credit = atomic_fetch_add_explicit(&d->state->swrr_credit, wi, memory_order_relaxed) + wi;
+        if (pick < 0 || credit > best) {
+            best = credit;
+            pick = cand[i];
+        }
+    }
+    if (pick < 0)
+        return cand[(int)(lmx_rand01() * n) % n];
+    atomic_fetch_sub_explicit(&g->deps[pick]->state->swrr_credit, total, memory_order_relaxed);
+    return pick;
+}
+
+static int latency_pick(const struct lmx_group *g, const int *cand, int n, uint64_t now_ms,
+                        const struct lmx_router_cfg *rc)
+{
+    uint64_t ttl = (uint64_t)(rc->ttl * 1000.0), best = UINT64_MAX;
+    uint64_t lat[LMX_ROUTE_MAX_TRIED];
+    int near[LMX_ROUTE_MAX_TRIED], nn = 0;
+
+    for (int i = 0; i < n; i++) {
+        const struct lmx_deployment *d = g->deps[cand[i]];
+
+        lat[i] = d->state ? lmx_dstate_latency_us(d->state, now_ms, ttl) : 0;
+        if (lat[i] < best)
+            best = lat[i];
+    }
+    /* no samples counts as fastest, so every deployment gets measured */
+    for (int i = 0; i < n; i++)
+        if ((double)lat[i] <= (double)best * (1.0 + rc->latency_buffer))
+            near[nn++] = cand[i];
+    return near[(int)(lmx_rand01() * nn) % nn];
+}
+
+int lmx_route_pick(const struct lmx_route *r, const uint8_t *tried, struct lmx_pick_ctx *ctx,
+                   enum lmx_pick_why *why)
+{
+    const struct lmx_group *g = r->group;
+    const struct lmx_router_cfg *rc = ctx != NULL ? ctx->rc : NULL;
+    int n = (int)LMX_MIN(g->ndeps, (size_t)LMX_ROUTE_MAX_TRIED);
+    int cand[LMX_ROUTE_MAX_TRIED], nc = 0, min_order = 0;
+    uint64_t now = ctx != NULL ? ctx->now_ms : lmx_wall_ms();
+    bool check_usage = rc != NULL && (rc->strategy == LMX_RS_USAGE || rc->enable_pre_call_checks);
+    bool check_ctx = rc != NULL && rc->enable_pre_call_checks;
+    bool any_left = false, any_cool = false, any_full = false, any_ctx = false;
+
+#define TRIED(i) ((tried[(i) >> 3] >> ((i)&7)) & 1)
+    *why = LMX_PICK_OK;
+    if (ctx != NULL)
+        ctx->soonest_ms = 0;
+    for (int i = 0; i < n; i++) {
+        const struct lmx_deployment *d = g->deps[i];
+
+        if (TRIED(i) || (r->pinned != NULL && d != r->pinned))
             continue;
-        if (x < wt)
-            return (int)i;
-        x -= wt;
+        any_left = true;
+        if (d->state != NULL && lmx_dstate_cooling(d->state, now)) {
+            uint64_t until = atomic_load_explicit(&d->state->cooldown_until_ms,
+                                                  memory_order_relaxed);
+
+            any_cool = true;
+            if (ctx != NULL && (ctx->soonest_ms == 0 || until < ctx->soonest_ms))
+                ctx->soonest_ms = until;
+            continue;
+        }
+        if (check_usage && over_limits(d, now)) {
+            any_full = true;
+            continue;
+        }
+        if (check_ctx && too_small(d, ctx->est_prompt_tokens)) {
+            any_ctx = true;
+            continue;
+        }
+        cand[nc++] = i;
+    }
+    if (nc == 0) {
+        *why = !any_left  ? LMX_PICK_ALL_TRIED
+               : any_ctx  ? LMX_PICK_CONTEXT
+               : any_full ? LMX_PICK_FULL
+               : any_cool ? LMX_PICK_COOLING
+                          : LMX_PICK_ALL_TRIED;
+        return -1;
     }
 #undef TRIED
-    return last; /* all weights zero or rounding at the top end */
+    /* only the lowest `order` left is eligible */
+    for (int i = 0; i < nc; i++) {
+        int o = g->deps[cand[i]]->order > 0 ? g->deps[cand[i]]->order : 1;
+
+        if (min_order == 0 || o < min_order)
+            min_order = o;
+    }
+    {
+        int k = 0;
+
+        for (int i = 0; i < nc; i++) {
+            int o = g->deps[cand[i]]->order > 0 ? g->deps[cand[i]]->order : 1;
+
+            if (o == min_order)
+                cand[k++] = cand[i];
+        }
+        nc = k;
+    }
+    if (nc == 1)
+        return cand[0];
+    switch (rc != NULL ? rc->strategy : LMX_RS_SHUFFLE) {
+    case LMX_RS_LEAST_BUSY: return lowest(g, cand, nc, key_busy, NULL);
+    case LMX_RS_LATENCY: return latency_pick(g, cand, nc, now, rc);
+    case LMX_RS_USAGE: return lowest(g, cand, nc, key_tpm, &now);
+    case LMX_RS_COST: return lowest(g, cand, nc, key_cost, NULL);
+    case LMX_RS_SHUFFLE:
+    default: return smooth_weighted(g, cand, nc);
+    }
 }

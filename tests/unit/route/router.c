@@ -5,6 +5,7 @@
 
 #include "core/err.h"
 #include "route/router.h"
+#include "route/state.h"
 #include "test.h"
 
 static struct lmx_deployment deps[6];
@@ -59,30 +60,79 @@ static void weights(void)
     struct lmx_route r = {&groups[0], NULL, NULL, 0};
     uint8_t tried[LMX_ROUTE_MAX_TRIED / 8] = {0};
     int count[2] = {0, 0};
+    enum lmx_pick_why why;
 
     deps[0].weight = 3;
     deps[1].weight = 1;
     for (int i = 0; i < 40000; i++)
-        count[lmx_route_pick(&r, tried)]++;
+        count[lmx_route_pick(&r, tried, NULL, &why)]++;
     /* 3:1 expected; 40k draws keep the share within a couple of percent */
     ASSERT(count[0] > 29000 && count[0] < 31000);
     tried[0] = 1;
-    ASSERT_EQ(lmx_route_pick(&r, tried), 1);
+    ASSERT_EQ(lmx_route_pick(&r, tried, NULL, &why), 1);
     tried[0] = 3;
-    ASSERT_EQ(lmx_route_pick(&r, tried), -1);
+    ASSERT_EQ(lmx_route_pick(&r, tried, NULL, &why), -1);
+}
+
+/* With run-time state bound, the choice is smooth: 3:1 exactly per 4 picks, never bursts. */
+static void smooth_spread(void)
+{
+    struct lmx_route r = {&groups[0], NULL, NULL, 0};
+    uint8_t tried[LMX_ROUTE_MAX_TRIED / 8] = {0};
+    enum lmx_pick_why why;
+    int run = 0, last = -1, count0 = 0;
+
+    deps[0].state = lmx_dstate_get("a");
+    deps[1].state = lmx_dstate_get("b");
+    deps[0].weight = 3;
+    deps[1].weight = 1;
+    for (int i = 0; i < 400; i++) {
+        int k = lmx_route_pick(&r, tried, NULL, &why);
+
+        count0 += k == 0;
+        run = k == last ? run + 1 : 1;
+        last = k;
+        ASSERT(run <= 3); /* never four in a row of the heavier one */
+        if (i % 4 == 3)
+            ASSERT_EQ(count0, (i + 1) / 4 * 3);
+    }
+    deps[0].state = deps[1].state = NULL;
+}
+
+/* A cooling deployment is skipped; when all are cooling the pick says so. */
+static void cooling_skipped(void)
+{
+    struct lmx_route r = {&groups[0], NULL, NULL, 0};
+    uint8_t tried[LMX_ROUTE_MAX_TRIED / 8] = {0};
+    struct lmx_pick_ctx ctx = {NULL, lmx_wall_ms(), 0, 0};
+    enum lmx_pick_why why;
+
+    deps[0].state = lmx_dstate_get("a");
+    deps[1].state = lmx_dstate_get("b");
+    lmx_dstate_cool_until(deps[0].state, ctx.now_ms + 5000, 429, false);
+    for (int i = 0; i < 20; i++)
+        ASSERT_EQ(lmx_route_pick(&r, tried, &ctx, &why), 1);
+    lmx_dstate_cool_until(deps[1].state, ctx.now_ms + 3000, 500, false);
+    ASSERT_EQ(lmx_route_pick(&r, tried, &ctx, &why), -1);
+    ASSERT_EQ(why, LMX_PICK_COOLING);
+    ASSERT_EQ(ctx.soonest_ms, ctx.now_ms + 3000);
+    lmx_dstate_uncool(deps[0].state);
+    lmx_dstate_uncool(deps[1].state);
+    deps[0].state = deps[1].state = NULL;
 }
 
 static void order_tiers(void)
 {
     struct lmx_route r = {&groups[3], NULL, NULL, 0};
     uint8_t tried[LMX_ROUTE_MAX_TRIED / 8] = {0};
+    enum lmx_pick_why why;
 
     deps[4].order = 2;
     deps[5].order = 1;
     for (int i = 0; i < 100; i++)
-        ASSERT_EQ(lmx_route_pick(&r, tried), 1);
+        ASSERT_EQ(lmx_route_pick(&r, tried, NULL, &why), 1);
     tried[0] = 2; /* the order-1 deployment was tried: the next tier serves */
-    ASSERT_EQ(lmx_route_pick(&r, tried), 0);
+    ASSERT_EQ(lmx_route_pick(&r, tried, NULL, &why), 0);
 }
 
 int main(void)
@@ -91,6 +141,8 @@ int main(void)
     RUN(resolves);
     RUN(weights);
     RUN(order_tiers);
+    RUN(smooth_spread);
+    RUN(cooling_skipped);
     json_decref(cfg.model_group_alias);
     TEST_MAIN_END();
 }
