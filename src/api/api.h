@@ -45,6 +45,10 @@ struct lmx_api_worker {
     } retired[LMX_API_MAX_RETIRED];
 
     struct lmx_api_stats stats;
+
+    /* background health checks (general_settings.background_health_checks), worker 0 only */
+    uv_timer_t *health_timer;
+    bool health_running;
 };
 
 /* The server's request callback; ud is the struct lmx_api_worker. */
@@ -57,6 +61,14 @@ void lmx_api_handle(struct lmx_http_req *req, void *ud);
 void lmx_api_worker_set_config(struct lmx_api_worker *w, struct lmx_config *cfg);
 /* Releases every snapshot the worker holds (at exit, when no request is left). */
 void lmx_api_worker_release(struct lmx_api_worker *w);
+
+/*
+ * Background health checks: (re)starts or stops the periodic round after the
+ * worker's snapshot changed; the main program calls it on one worker only.
+ * lmx_api_health_stop closes the timer (at shutdown).
+ */
+void lmx_api_health_schedule(struct lmx_api_worker *w);
+void lmx_api_health_stop(struct lmx_api_worker *w);
 
 /* Takes the current snapshot for one request; give it back with lmx_api_cfg_put. */
 struct lmx_config *lmx_api_cfg_get(struct lmx_api_worker *w);

@@ -12,6 +12,7 @@
 #include "core/alloc.h"
 #include "core/err.h"
 #include "core/log.h"
+#include "route/state.h"
 
 #define HEALTH_TIMEOUT 30.0
 #define HEALTH_BODY_MAX (1u << 20)
@@ -38,7 +39,27 @@ struct health_run {
     struct lmx_config *cfg;
     struct health_probe *probes;
     size_t n, pending;
+    bool background; /* a background check: results go to the cache and the cooldowns */
 };
+
+/* The latest background results, shared by every worker's GET /health. */
+static uv_once_t cache_once = UV_ONCE_INIT;
+static uv_mutex_t cache_lock;
+static char *cache_body; /* JSON text, owned */
+
+static void cache_init(void)
+{
+    uv_mutex_init(&cache_lock);
+}
+
+static bool bg_enabled(const struct lmx_config *cfg, double *interval)
+{
+    json_t *gs = json_object_get(cfg->root, "general_settings");
+    json_t *iv = json_object_get(gs, "health_check_interval");
+
+    *interval = json_is_number(iv) && json_number_value(iv) > 0 ? json_number_value(iv) : 300;
+    return json_is_true(json_object_get(gs, "background_health_checks"));
+}
 
 static bool is_embedding(const struct lmx_deployment *d)
 {
@@ -85,7 +106,46 @@ static void run_finish(struct health_run *r)
         lmx_buf_release(&p->body);
         lmx_buf_release(&p->resp);
     }
-    if (r->req != NULL) {
+    if (r->background) {
+        json_t *all = json_pack("{s:o, s:o, s:i, s:i}", "healthy_endpoints", ok,
+                                "unhealthy_endpoints", bad, "healthy_count", (json_int_t)nok,
+                                "unhealthy_count", (json_int_t)nbad);
+        char *text = all != NULL ? json_dumps(all, JSON_COMPACT) : NULL;
+        double interval;
+        uint64_t now = lmx_wall_ms();
+
+        json_decref(all);
+        uv_once(&cache_once, cache_init);
+        uv_mutex_lock(&cache_lock);
+        lmx_free(cache_body);
+        cache_body = text;
+        uv_mutex_unlock(&cache_lock);
+        /* a failing deployment sits out until the next check; a passing one is back */
+        bg_enabled(r->cfg, &interval);
+        for (size_t i = 0; i < r->n; i++) {
+            struct health_probe *p = &r->probes[i];
+            struct lmx_dstate *st = p->dep->state;
+            bool good = p->err == 0 && p->status >= 200 && p->status < 300;
+
+            if (st == NULL)
+                continue;
+            int was = atomic_exchange(&st->health, good ? 1 : -1);
+
+            if (good && atomic_load(&st->cooldown_until_ms) > now) {
+                lmx_dstate_uncool(st);
+                lmx_info("health check: deployment '%s' (%s) is healthy again", p->dep->id,
+                         p->dep->model);
+            } else if (!good) {
+                /* a little past the next round, so it cannot slip back in between */
+                lmx_dstate_cool_until(st, now + (uint64_t)(interval * 1500.0),
+                                      p->err != 0 ? 0 : (int)p->status, true);
+                if (was != -1)
+                    lmx_warn("health check: deployment '%s' (%s) is unhealthy; it takes no "
+                             "requests until a check passes",
+                             p->dep->id, p->dep->model);
+            }
+        }
+    } else if (r->req != NULL) {
         r->req->on_abort = NULL;
         lmx__send_json(r->req, NULL, 200,
                        json_pack("{s:o, s:o, s:i, s:i}", "healthy_endpoints", ok,
@@ -95,6 +155,8 @@ static void run_finish(struct health_run *r)
         json_decref(ok);
         json_decref(bad);
     }
+    if (r->background)
+        r->w->health_running = false;
     lmx_api_cfg_put(r->w, r->cfg);
     lmx_free(r->probes);
     lmx_free(r);
@@ -217,23 +279,96 @@ static int probe_start(struct health_run *r, struct health_probe *p)
     return 1;
 }
 
+/* Starts one round of probes; req NULL = a background round. */
+static void run_start(struct lmx_api_worker *w, struct lmx_http_req *req, struct lmx_config *cfg,
+                      const char *only);
+
 void lmx__ops_health(struct lmx_api_worker *w, struct lmx_http_req *req)
 {
     struct lmx_config *cfg = lmx_api_cfg_get(w);
+    double interval;
+
+    if (lmx__auth_check(req, cfg) < 0) {
+        lmx_api_cfg_put(w, cfg);
+        return;
+    }
+    if (bg_enabled(cfg, &interval)) {
+        char *text = NULL;
+
+        uv_once(&cache_once, cache_init);
+        uv_mutex_lock(&cache_lock);
+        if (cache_body != NULL)
+            text = lmx_strdup(cache_body);
+        uv_mutex_unlock(&cache_lock);
+        if (text != NULL) {
+            lmx_http_res_send(req, 200, NULL, 0, "application/json", text, strlen(text));
+            lmx_free(text);
+            lmx_api_cfg_put(w, cfg);
+            return;
+        }
+        /* no background round has finished yet: run one now */
+    }
+    run_start(w, req, cfg, lmx_http_req_query(req, "model"));
+}
+
+static void on_health_tick(uv_timer_t *t)
+{
+    struct lmx_api_worker *w = t->data;
+
+    if (w->health_running)
+        return;
+    w->health_running = true;
+    run_start(w, NULL, lmx_api_cfg_get(w), NULL);
+}
+
+void lmx_api_health_schedule(struct lmx_api_worker *w)
+{
+    double interval;
+    bool on = w->cfg != NULL && bg_enabled(w->cfg, &interval);
+
+    if (!on) {
+        if (w->health_timer != NULL)
+            uv_timer_stop(w->health_timer);
+        return;
+    }
+    if (w->health_timer == NULL) {
+        w->health_timer = lmx_malloc(sizeof(*w->health_timer));
+        if (w->health_timer == NULL)
+            return;
+        uv_timer_init(w->loop, w->health_timer);
+        w->health_timer->data = w;
+    }
+    uv_timer_start(w->health_timer, on_health_tick, 0, (uint64_t)(interval * 1000.0));
+}
+
+static void free_timer(uv_handle_t *h)
+{
+    lmx_free(h);
+}
+
+void lmx_api_health_stop(struct lmx_api_worker *w)
+{
+    if (w->health_timer != NULL)
+        uv_close((uv_handle_t *)w->health_timer, free_timer);
+    w->health_timer = NULL;
+}
+
+static void run_start(struct lmx_api_worker *w, struct lmx_http_req *req, struct lmx_config *cfg,
+                      const char *only)
+{
     struct health_run *r = NULL;
-    const char *only = lmx_http_req_query(req, "model");
     size_t n = 0;
 
-    if (lmx__auth_check(req, cfg) < 0)
-        goto fail;
     r = lmx_calloc(1, sizeof(*r));
     if (r == NULL || (r->probes = lmx_calloc(cfg->ndeps + 1, sizeof(*r->probes))) == NULL) {
-        lmx__send_err_code(req, NULL, LMX_ENOMEM, "out of memory");
+        if (req != NULL)
+            lmx__send_err_code(req, NULL, LMX_ENOMEM, "out of memory");
         goto fail;
     }
     r->w = w;
     r->req = req;
     r->cfg = cfg;
+    r->background = req == NULL;
     for (size_t i = 0; i < cfg->ndeps; i++) {
         const struct lmx_deployment *d = &cfg->deps[i];
 
@@ -249,8 +384,10 @@ void lmx__ops_health(struct lmx_api_worker *w, struct lmx_http_req *req)
     r->pending = 1; /* held while starting, so no probe finishes the run early */
     for (size_t i = 0; i < n; i++)
         r->pending += (size_t)probe_start(r, &r->probes[i]);
-    req->on_abort = on_abort;
-    req->ud = r;
+    if (req != NULL) {
+        req->on_abort = on_abort;
+        req->ud = r;
+    }
     if (--r->pending == 0)
         run_finish(r);
     return;
@@ -258,5 +395,7 @@ fail:
     if (r != NULL)
         lmx_free(r->probes);
     lmx_free(r);
+    if (req == NULL)
+        w->health_running = false;
     lmx_api_cfg_put(w, cfg);
 }

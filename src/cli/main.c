@@ -97,6 +97,7 @@ static void http_stopped(void *arg)
     struct worker *w = arg;
 
     w->api.http = NULL;
+    lmx_api_health_stop(&w->api);
     uv_timer_stop(&w->grace);
     lmx_upstream_close(w->api.up, upstream_closed, w);
     w->api.up = NULL;
@@ -136,6 +137,8 @@ static void on_wake(uv_async_t *a)
         lmx_http_server_set_limits(w->api.http, &l);
     }
     lmx_api_worker_set_config(&w->api, cfg);
+    if (w->api.id == 0)
+        lmx_api_health_schedule(&w->api); /* background health checks run on one worker */
 }
 
 static void worker_main(void *arg)
@@ -176,6 +179,8 @@ static int worker_init(struct worker *w, struct app *app, int id, int fd)
     w->wake.data = w;
     uv_timer_init(&w->loop, &w->grace);
     w->grace.data = w;
+    if (id == 0)
+        lmx_api_health_schedule(&w->api);
     return 0;
 }
 
