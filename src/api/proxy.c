@@ -98,12 +98,19 @@ struct lmx_call {
     char pass_store[8192]; /* x-pass-* headers */
     struct lmx_xfer *xfer;
 
+    /* a family with its own wire format: the adapter translates both ways */
+    const struct lmx_provider_ops *ops;
+    struct lmx_pcall pc;
+    struct lmx_upreq upreq;
+    bool translated;
+    char pc_model[512];
+
     long status;
     bool client_streaming; /* response headers sent to the client */
     struct lmx_buf resp;
     struct lmx_sse_reader sse;
     bool saw_done;
-    char stream_err[256]; /* why the stream was refused, when it was */
+    char stream_err[600]; /* why the answer was refused, when it was */
     json_t *usage;
 
     uint64_t t0;
@@ -127,6 +134,9 @@ static void call_free(struct lmx_call *c)
     }
     if (c->wait != NULL)
         uv_close((uv_handle_t *)c->wait, free_handle); /* its memory goes in the callback */
+    if (c->translated && c->ops->release != NULL)
+        c->ops->release(&c->pc);
+    lmx_upreq_release(&c->upreq);
     json_decref(c->body);
     json_decref(c->usage);
     lmx_buf_release(&c->up_body);
@@ -409,6 +419,57 @@ static int stream_event(const char *ev, size_t evlen, const char *data, size_t l
     return err;
 }
 
+/* One OpenAI chunk decoded by an adapter from the provider's stream: queued to the client. */
+static int translated_chunk(const json_t *chunk, void *ud)
+{
+    struct lmx_call *c = ud;
+    json_t *u = json_object_get(chunk, "usage");
+    char *text;
+    int err = 0;
+
+    if (!c->client_streaming) {
+        c->ttft_ns = lmx_now_ns() - c->t_attempt;
+        err = start_client_stream(c);
+        if (err < 0)
+            return err;
+    }
+    if (json_is_object(u)) {
+        json_decref(c->usage);
+        c->usage = json_incref(u);
+    }
+    text = json_dumps(chunk, JSON_COMPACT);
+    if (text == NULL)
+        return LMX_ENOMEM;
+    err = lmx_http_res_queue(c->req, "data: ", 6);
+    if (err == 0)
+        err = lmx_http_res_queue(c->req, text, strlen(text));
+    if (err == 0)
+        err = lmx_http_res_queue(c->req, "\n\n", 2);
+    lmx_free(text);
+    return err;
+}
+
+/* An adapter's error, kept as an OpenAI error body so the failure path reads it like any. */
+static void keep_perr(struct lmx_call *c, const struct lmx_perr *pe)
+{
+    c->status = pe->status > 0 ? pe->status : 500;
+    lmx_buf_reset(&c->resp);
+    lmx_buf_puts(&c->resp, "{\"error\":{\"message\":");
+    lmx_buf_json_str(&c->resp, pe->message, strlen(pe->message));
+    lmx_buf_puts(&c->resp, ",\"type\":");
+    if (pe->type[0] != '\0')
+        lmx_buf_json_str(&c->resp, pe->type, strlen(pe->type));
+    else
+        lmx_buf_puts(&c->resp, "null");
+    lmx_buf_puts(&c->resp, ",\"param\":");
+    if (pe->param[0] != '\0')
+        lmx_buf_json_str(&c->resp, pe->param, strlen(pe->param));
+    else
+        lmx_buf_puts(&c->resp, "null");
+    lmx_buf_puts(&c->resp, "}}");
+    snprintf(c->stream_err, sizeof(c->stream_err), "%s", pe->message);
+}
+
 static void on_client_drain(struct lmx_http_req *req, void *ud)
 {
     struct lmx_call *c = ud;
@@ -488,6 +549,18 @@ static int on_up_data(struct lmx_xfer *x, const char *p, size_t n, void *ud)
     /* backpressure: take all of a chunk or none of it */
     if (c->client_streaming && lmx_http_res_room(c->req) == 0)
         return LMX_AGAIN;
+    if (c->translated) {
+        struct lmx_perr pe = {0, "", "", ""};
+
+        err = c->ops->stream_feed(&c->pc, p, n, translated_chunk, c, &pe);
+        if (c->client_streaming)
+            lmx_http_res_flush(c->req);
+        if (err < 0 && pe.message[0] != '\0') {
+            keep_perr(c, &pe);
+            return LMX_EUPSTREAM;
+        }
+        return err;
+    }
     err = lmx_sse_reader_feed(&c->sse, p, n, stream_event, c);
     if (c->client_streaming)
         lmx_http_res_flush(c->req);
@@ -585,6 +658,58 @@ static uint64_t usage_tokens(const struct lmx_call *c)
     return json_is_integer(t) && json_integer_value(t) > 0 ? (uint64_t)json_integer_value(t) : 0;
 }
 
+/* A translated non-stream answer: the adapter's OpenAI object, sent. */
+static int translated_finish(struct lmx_call *c)
+{
+    struct lmx_perr pe = {0, "", "", ""};
+    struct lmx_hdrset hs;
+    json_t *out = NULL;
+    char *text;
+    int err;
+
+    err = c->ops->parse(&c->pc, c->resp.data ? c->resp.data : "", c->resp.len, &out, &pe);
+    if (err < 0 || out == NULL) {
+        if (pe.message[0] == '\0')
+            snprintf(pe.message, sizeof(pe.message), "cannot read the answer of provider '%s'",
+                     c->dep->provider);
+        snprintf(c->stream_err, sizeof(c->stream_err), "%s", pe.message);
+        json_decref(out);
+        return LMX_EUPSTREAM;
+    }
+    json_decref(c->usage);
+    c->usage = json_incref(json_object_get(out, "usage"));
+    text = json_dumps(out, JSON_COMPACT);
+    json_decref(out);
+    if (text == NULL)
+        return LMX_ENOMEM;
+    call_headers(c, &hs);
+    lmx_http_res_send(c->req, 200, hs.h, hs.n, "application/json", text, strlen(text));
+    c->req = NULL;
+    lmx_free(text);
+    return 0;
+}
+
+/* A translated stream ended cleanly: what the adapter still holds, then [DONE]. */
+static int translated_stream_end(struct lmx_call *c)
+{
+    struct lmx_perr pe = {0, "", "", ""};
+    int err = 0;
+
+    if (c->ops->stream_end != NULL)
+        err = c->ops->stream_end(&c->pc, translated_chunk, c, &pe);
+    if (err < 0) {
+        if (pe.message[0] != '\0')
+            keep_perr(c, &pe);
+        return err == LMX_ECLIENT ? err : LMX_EUPSTREAM;
+    }
+    if (!c->client_streaming) {
+        snprintf(c->stream_err, sizeof(c->stream_err),
+                 "provider '%s' ended the stream without any content", c->dep->provider);
+        return LMX_EUPSTREAM;
+    }
+    return lmx_http_res_queue(c->req, "data: [DONE]\n\n", 14);
+}
+
 static void on_up_done(struct lmx_xfer *x, int err, const char *msg, void *ud)
 {
     struct lmx_call *c = ud;
@@ -598,7 +723,29 @@ static void on_up_done(struct lmx_xfer *x, int err, const char *msg, void *ud)
         call_free(c);
         return;
     }
-    if (err == 0 && c->status >= 200 && c->status < 300) {
+    if (err == 0 && c->status >= 200 && c->status < 300 && c->translated) {
+        err = c->stream ? translated_stream_end(c) : translated_finish(c);
+        if (err == 0) {
+            if (c->req != NULL) {
+                lmx_http_res_end(c->req, true);
+                c->req = NULL;
+            }
+            if (c->dep->state != NULL)
+                lmx_dstate_end(c->dep->state, lmx_wall_ms(), true, LMX_EC_NONE,
+                               (c->stream ? c->ttft_ns : took_ns) / 1000, usage_tokens(c));
+            call_free(c);
+            return;
+        }
+        msg = c->stream_err;
+    } else if (err == 0 && c->status >= 400 && c->translated && c->ops->map_error != NULL) {
+        struct lmx_perr pe = {0, "", "", ""};
+
+        c->ops->map_error(&c->pc, c->status, c->resp.data, c->resp.len, &pe);
+        if (pe.status == 0)
+            pe.status = (int)c->status;
+        keep_perr(c, &pe);
+        c->stream_err[0] = '\0';
+    } else if (err == 0 && c->status >= 200 && c->status < 300) {
         if (c->stream) {
             err = lmx_sse_reader_finish(&c->sse, stream_event, c);
             if (err == 0 && !c->saw_done) {
@@ -760,7 +907,7 @@ static void attempt_failed(struct lmx_call *c, int err, const char *msg)
                  c->dep->model, lmx_strerror(err), msg != NULL ? msg : "");
 
     if (c->client_streaming) {
-        char m[512];
+        char m[700];
 
         if (c->stream_err[0] != '\0')
             snprintf(m, sizeof(m), "%s", c->stream_err);
@@ -821,6 +968,43 @@ static const char *pick_failure(enum lmx_pick_why why, enum lmx_errclass *cls)
         *cls = LMX_EC_RATELIMIT;
         return "every deployment of the group is cooling down";
     }
+}
+
+static bool drop_params_of(const struct lmx_call *c)
+{
+    json_t *v = json_object_get(c->body, "drop_params");
+
+    if (json_is_boolean(v))
+        return json_is_true(v);
+    if (c->dep->drop_params >= 0)
+        return c->dep->drop_params == 1;
+    return c->cfg->drop_params;
+}
+
+/* The adapter's request for the current deployment (translated families). */
+static int build_translated(struct lmx_call *c, const struct lmx_provider_ops *ops,
+                            struct lmx_perr *pe)
+{
+    int err;
+
+    if (c->translated && c->ops->release != NULL)
+        c->ops->release(&c->pc);
+    memset(&c->pc, 0, sizeof(c->pc));
+    lmx_upreq_release(&c->upreq);
+    lmx_upreq_init(&c->upreq);
+    c->ops = ops;
+    c->translated = true;
+    err = upstream_model(c, c->pc_model, sizeof(c->pc_model));
+    if (err < 0)
+        return err;
+    c->pc.dep = c->dep;
+    c->pc.ep = c->ep;
+    c->pc.req = c->body;
+    c->pc.model = c->pc_model;
+    c->pc.call_id = c->call_id;
+    c->pc.stream = c->stream;
+    c->pc.drop_params = drop_params_of(c);
+    return ops->build(&c->pc, &c->upreq, pe);
 }
 
 /* Picks a deployment (another one than before when there is one) and calls it. */
@@ -936,22 +1120,42 @@ static void start_attempt(struct lmx_call *c)
         fake_failure(c, 408, LMX_ETIMEOUT, text);
         return;
     }
-    err = build_request(c, ops);
-    if (err < 0) {
-        call_fail(c, lmx_err_status(err), lmx_err_type(err),
-                  "cannot build the request for deployment '%s': %s", c->dep->id,
-                  lmx_strerror(err));
-        return;
+    memset(&xr, 0, sizeof(xr));
+    if (ops->build != NULL) {
+        struct lmx_perr pe = {0, "", "", ""};
+
+        err = build_translated(c, ops, &pe);
+        if (err < 0) {
+            /* the request cannot be expressed for this provider: the caller's to fix */
+            call_fail(c, pe.status > 0 ? pe.status : lmx_err_status(err),
+                      pe.type[0] ? pe.type : lmx_err_type(err), "%s",
+                      pe.message[0] ? pe.message : lmx_strerror(err));
+            return;
+        }
+        xr.method = c->upreq.method;
+        xr.url = c->upreq.url.data;
+        xr.headers = c->upreq.headers;
+        xr.nheaders = c->upreq.nheaders;
+        xr.body = c->upreq.body.data;
+        xr.body_len = c->upreq.body.len;
+    } else {
+        c->translated = false;
+        err = build_request(c, ops);
+        if (err < 0) {
+            call_fail(c, lmx_err_status(err), lmx_err_type(err),
+                      "cannot build the request for deployment '%s': %s", c->dep->id,
+                      lmx_strerror(err));
+            return;
+        }
+        xr.method = "POST";
+        xr.url = c->url.data;
+        xr.headers = c->up_headers;
+        xr.nheaders = c->nup_headers;
+        xr.body = c->up_body.data;
+        xr.body_len = c->up_body.len;
     }
     idle = c->stream ? c->stream_timeout : c->timeout;
     total = c->stream ? 0 : c->timeout;
-    memset(&xr, 0, sizeof(xr));
-    xr.method = "POST";
-    xr.url = c->url.data;
-    xr.headers = c->up_headers;
-    xr.nheaders = c->nup_headers;
-    xr.body = c->up_body.data;
-    xr.body_len = c->up_body.len;
     xr.connect_timeout = LMX_MIN(c->timeout, 30.0);
     xr.total_timeout = total;
     xr.idle_timeout = idle;
@@ -1130,6 +1334,7 @@ void lmx__proxy_start(struct lmx_api_worker *w, struct lmx_http_req *req, enum l
     lmx_buf_init(&c->url, 4096);
     lmx_buf_init(&c->resp, RESP_MAX);
     lmx_sse_reader_init(&c->sse, SSE_EVENT_MAX);
+    lmx_upreq_init(&c->upreq);
     cid = lmx_http_req_header(req, "x-litellm-call-id", &cidlen);
     if (cid != NULL && cidlen > 0 && cidlen < sizeof(c->call_id))
         snprintf(c->call_id, sizeof(c->call_id), "%.*s", (int)cidlen, cid);

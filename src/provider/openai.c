@@ -101,12 +101,3 @@ const struct lmx_provider_ops lmx_provider_azure_ops = {
     .build_url = azure_url,
     .auth_headers = azure_auth,
 };
-
-const struct lmx_provider_ops *lmx_provider_for(const struct lmx_deployment *d)
-{
-    if (!d->supported)
-        return NULL;
-    if (strcmp(d->provider, "azure") == 0)
-        return &lmx_provider_azure_ops;
-    return &lmx_provider_openai_ops;
-}

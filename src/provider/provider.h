@@ -13,12 +13,60 @@
 #include <stddef.h>
 
 #include "config/config.h"
+#include <jansson.h>
+
 #include "core/buf.h"
 
 enum lmx_endpoint { LMX_EP_CHAT, LMX_EP_COMPLETIONS, LMX_EP_EMBEDDINGS };
 
+/*
+ * One call as an adapter sees it. The proxy fills it before build and keeps
+ * it until the call ends; `state` is the adapter's own (stream decoder state,
+ * tool-call indexes, ...), freed by ops->release.
+ */
+struct lmx_pcall {
+    const struct lmx_deployment *dep;
+    enum lmx_endpoint ep;
+    const json_t *req; /* the client's body, OpenAI format, parsed (borrowed, read-only) */
+    const char *model; /* the upstream model name (wildcards resolved) */
+    const char *call_id;
+    bool stream;
+    bool drop_params; /* unsupported parameters are dropped instead of refused */
+    void *state;
+};
+
+/* The request an adapter builds: URL, method, headers, body. */
+struct lmx_upreq {
+    const char *method; /* "POST" unless set */
+    struct lmx_buf url;
+    struct lmx_buf body;
+    const char *headers[24]; /* "Name: value" lines, pointing into store */
+    size_t nheaders;
+    char store[8192];
+    size_t used;
+};
+
+void lmx_upreq_init(struct lmx_upreq *r);
+void lmx_upreq_release(struct lmx_upreq *r);
+/* Adds "name: value"; returns 0 or LMX_ETOOBIG when the header store is full. */
+int lmx_upreq_header(struct lmx_upreq *r, const char *name, const char *fmt, ...)
+    LMX_PRINTF(3, 4);
+
+/* An error an adapter reports: the HTTP status and OpenAI-style type and message to answer. */
+struct lmx_perr {
+    int status;
+    char type[64];
+    char param[64];
+    char message[512];
+};
+
+/* Receives one OpenAI chat.completion.chunk object (borrowed) decoded from a provider stream. */
+typedef int (*lmx_chunk_cb)(const json_t *chunk, void *ud);
+
 struct lmx_provider_ops {
     const char *name;
+
+    /* ---- the OpenAI wire format: the body is forwarded, only these two are needed ---- */
     /*
      * Appends the request URL for `ep` and the upstream model name `model`.
      * Returns 0, LMX_EBADREQ when the deployment has no usable api_base, or a
@@ -33,10 +81,48 @@ struct lmx_provider_ops {
      */
     int (*auth_headers)(const struct lmx_deployment *d, const char **lines, size_t max,
                         char *store, size_t store_len);
+
+    /* ---- families with their own wire format (NULL build = the OpenAI path above) ---- */
+    /*
+     * Translates pc->req into the provider's request. Returns 0; or a negative
+     * code with *err filled (e.g. 400 naming an unsupported parameter and the
+     * provider, when drop_params is off) and nothing sent upstream.
+     */
+    int (*build)(struct lmx_pcall *pc, struct lmx_upreq *out, struct lmx_perr *err);
+    /*
+     * A complete 2xx provider answer → a new OpenAI object (chat.completion,
+     * text_completion or the embeddings list) in *out. Returns 0, or a
+     * negative code with *err filled when the answer cannot be understood.
+     */
+    int (*parse)(struct lmx_pcall *pc, const char *body, size_t len, json_t **out,
+                 struct lmx_perr *err);
+    /*
+     * Stream bytes of a 2xx answer (any split) → OpenAI chunks through cb, in
+     * order. Returns 0; cb's negative return (stop); or a negative code with
+     * *err filled (a provider error event, a broken frame).
+     */
+    int (*stream_feed)(struct lmx_pcall *pc, const char *p, size_t n, lmx_chunk_cb cb, void *ud,
+                       struct lmx_perr *err);
+    /* The stream ended cleanly: emit what is pending. Returns like stream_feed. */
+    int (*stream_end)(struct lmx_pcall *pc, lmx_chunk_cb cb, void *ud, struct lmx_perr *err);
+    /* An error answer (status >= 400) → status, type and message to give the client. */
+    void (*map_error)(struct lmx_pcall *pc, long status, const char *body, size_t len,
+                      struct lmx_perr *out);
+    /* Frees pc->state; may be NULL. */
+    void (*release)(struct lmx_pcall *pc);
 };
 
 extern const struct lmx_provider_ops lmx_provider_openai_ops;
 extern const struct lmx_provider_ops lmx_provider_azure_ops;
+
+/*
+ * Native families register here (provider/registry.c) under the provider
+ * prefixes they serve; lmx_provider_for looks them up by dep->provider.
+ */
+struct lmx_provider_entry {
+    const char *prefix; /* "anthropic", "gemini", ... */
+    const struct lmx_provider_ops *ops;
+};
 
 /* The ops for a deployment, or NULL when this build cannot call its provider. */
 const struct lmx_provider_ops *lmx_provider_for(const struct lmx_deployment *d);
