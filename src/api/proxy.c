@@ -35,6 +35,7 @@
 #define SSE_EVENT_MAX (8u << 20)
 #define MAX_UP_HEADERS 8
 #define MAX_PASS_HEADERS 16
+#define PASS_STORE 8192
 
 /* Body members the proxy consumes and never sends upstream (COMPAT.md §3.4). */
 static const char *const proxy_fields[] = {
@@ -95,13 +96,13 @@ struct lmx_call {
     const char *up_headers[MAX_UP_HEADERS + 4 + MAX_PASS_HEADERS];
     size_t nup_headers;
     char hdr_store[4608];
-    char pass_store[8192]; /* x-pass-* headers */
+    char *pass_store; /* x-pass-* headers, allocated when a request has some */
     struct lmx_xfer *xfer;
 
     /* a family with its own wire format: the adapter translates both ways */
     const struct lmx_provider_ops *ops;
     struct lmx_pcall pc;
-    struct lmx_upreq upreq;
+    struct lmx_upreq *upreq; /* allocated on first use */
     bool translated;
     char pc_model[512];
 
@@ -136,7 +137,11 @@ static void call_free(struct lmx_call *c)
         uv_close((uv_handle_t *)c->wait, free_handle); /* its memory goes in the callback */
     if (c->translated && c->ops->release != NULL)
         c->ops->release(&c->pc);
-    lmx_upreq_release(&c->upreq);
+    if (c->upreq != NULL) {
+        lmx_upreq_release(c->upreq);
+        lmx_free(c->upreq);
+    }
+    lmx_free(c->pass_store);
     json_decref(c->body);
     json_decref(c->usage);
     lmx_buf_release(&c->up_body);
@@ -247,11 +252,13 @@ static int add_pass_headers(struct lmx_call *c)
 
     for (size_t i = 0; i < c->req->nhdrs; i++) {
         const struct lmx_http_hdr *h = &c->req->hdrs[i];
-        size_t room = sizeof(c->pass_store) - used;
+        size_t room = PASS_STORE - used;
         int k;
 
         if (h->name_len <= 7 || memcmp(h->name, "x-pass-", 7) != 0)
             continue;
+        if (c->pass_store == NULL && (c->pass_store = lmx_malloc(PASS_STORE)) == NULL)
+            return LMX_ENOMEM;
         if (c->nup_headers == LMX_ARRAY_SIZE(c->up_headers))
             return LMX_EHDRTOOBIG;
         k = snprintf(c->pass_store + used, room, "%.*s: %.*s", (int)(h->name_len - 7),
@@ -990,8 +997,17 @@ static int build_translated(struct lmx_call *c, const struct lmx_provider_ops *o
     if (c->translated && c->ops->release != NULL)
         c->ops->release(&c->pc);
     memset(&c->pc, 0, sizeof(c->pc));
-    lmx_upreq_release(&c->upreq);
-    lmx_upreq_init(&c->upreq);
+    if (c->upreq == NULL) {
+        c->upreq = lmx_malloc(sizeof(*c->upreq));
+        if (c->upreq == NULL) {
+            pe->status = 503;
+            snprintf(pe->message, sizeof(pe->message), "out of memory");
+            return LMX_ENOMEM;
+        }
+    } else {
+        lmx_upreq_release(c->upreq);
+    }
+    lmx_upreq_init(c->upreq);
     c->ops = ops;
     c->translated = true;
     err = upstream_model(c, c->pc_model, sizeof(c->pc_model));
@@ -1004,7 +1020,7 @@ static int build_translated(struct lmx_call *c, const struct lmx_provider_ops *o
     c->pc.call_id = c->call_id;
     c->pc.stream = c->stream;
     c->pc.drop_params = drop_params_of(c);
-    return ops->build(&c->pc, &c->upreq, pe);
+    return ops->build(&c->pc, c->upreq, pe);
 }
 
 /* Picks a deployment (another one than before when there is one) and calls it. */
@@ -1132,12 +1148,12 @@ static void start_attempt(struct lmx_call *c)
                       pe.message[0] ? pe.message : lmx_strerror(err));
             return;
         }
-        xr.method = c->upreq.method;
-        xr.url = c->upreq.url.data;
-        xr.headers = c->upreq.headers;
-        xr.nheaders = c->upreq.nheaders;
-        xr.body = c->upreq.body.data;
-        xr.body_len = c->upreq.body.len;
+        xr.method = c->upreq->method;
+        xr.url = c->upreq->url.data;
+        xr.headers = c->upreq->headers;
+        xr.nheaders = c->upreq->nheaders;
+        xr.body = c->upreq->body.data;
+        xr.body_len = c->upreq->body.len;
     } else {
         c->translated = false;
         err = build_request(c, ops);
@@ -1334,7 +1350,6 @@ void lmx__proxy_start(struct lmx_api_worker *w, struct lmx_http_req *req, enum l
     lmx_buf_init(&c->url, 4096);
     lmx_buf_init(&c->resp, RESP_MAX);
     lmx_sse_reader_init(&c->sse, SSE_EVENT_MAX);
-    lmx_upreq_init(&c->upreq);
     cid = lmx_http_req_header(req, "x-litellm-call-id", &cidlen);
     if (cid != NULL && cidlen > 0 && cidlen < sizeof(c->call_id))
         snprintf(c->call_id, sizeof(c->call_id), "%.*s", (int)cidlen, cid);
