@@ -13,6 +13,7 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "core/util.h"
+#include "route/shared.h"
 
 void lmx__ops_models(struct lmx_api_worker *w, struct lmx_http_req *req)
 {
@@ -58,6 +59,8 @@ void lmx__ops_readiness(struct lmx_api_worker *w, struct lmx_http_req *req)
     v = json_pack("{s:s, s:s, s:n, s:s, s:[], s:s}", "status", "connected", "db", "Not connected",
                   "cache", "litellm_version", LMX_VERSION, "success_callbacks", "last_updated",
                   ts);
+    if (v != NULL && lmx_shared_status() != NULL)
+        json_object_set_new(v, "shared_state", json_pack("{s:s}", "redis", lmx_shared_status()));
     lmx__send_json(req, NULL, 200, v);
 }
 

@@ -358,6 +358,7 @@ static int build_request(struct lmx_call *c, const struct lmx_provider_ops *ops)
 
 static void start_attempt(struct lmx_call *c);
 static void attempt_failed(struct lmx_call *c, int err, const char *msg);
+static void mock_answer(struct lmx_call *c, const char *text);
 
 static int start_client_stream(struct lmx_call *c)
 {
@@ -1091,6 +1092,15 @@ static void start_attempt(struct lmx_call *c)
     c->tried[idx >> 3] = (uint8_t)(c->tried[idx >> 3] | (1u << (idx & 7)));
     c->dep = c->route.group->deps[idx];
     c->attempts++;
+    {
+        /* litellm_params.mock_response: this deployment answers with it, no upstream call */
+        json_t *mr = json_object_get(c->dep->litellm_params, "mock_response");
+
+        if (json_is_string(mr) && c->ep != LMX_EP_EMBEDDINGS) {
+            mock_answer(c, json_string_value(mr));
+            return;
+        }
+    }
     if (c->mock_ratelimit) {
         /* mock_testing_rate_limit_error: the first attempt answers 429 */
         c->mock_ratelimit = false;

@@ -32,6 +32,7 @@
 #include "core/util.h"
 #include "http/http.h"
 #include "route/settings.h"
+#include "route/shared.h"
 #include "route/state.h"
 #include "upstream/upstream.h"
 
@@ -229,6 +230,7 @@ static void on_sighup(uv_signal_t *s, int sig)
     app->cfg = cfg;
     uv_mutex_unlock(&app->cfg_lock);
     lmx_config_unref(old);
+    lmx_shared_reconfigure(cfg->router);
     wake_all(app);
     lmx_info("reloaded '%s': %zu deployment(s) in %zu group(s)", app->config_path, cfg->ndeps,
              cfg->ngroups);
@@ -390,6 +392,7 @@ int main(int argc, char **argv)
         lmx_config_unref(app.cfg);
         return 1;
     }
+    lmx_shared_start(app.cfg->router); /* logs its own failure; then no fleet sharing */
     if (app.cfg->master_key == NULL)
         lmx_warn("no master_key configured: every caller is admin and no key is checked");
     app.grace = app.cfg->shutdown_grace;
@@ -434,6 +437,7 @@ int main(int argc, char **argv)
 out:
     if (rc != 0)
         lmx_error("cannot start llmux");
+    lmx_shared_stop(); /* before the states it updates are freed */
     lmx_config_unref(app.cfg);
     lmx_dstate_registry_free();
     lmx_free(app.workers);

@@ -815,3 +815,243 @@ export function connectRefused(port, timeout = 3000) {
     'connect probe',
   );
 }
+
+/* ------------------------------------------------------------------------ */
+/* Router tests: the mock's request log and failure rules, tagged deployments,
+ * statistics, resident memory. (Appended for the router suites; see
+ * tools/mock/control.c for /mock/log and /mock/fail.) */
+
+/**
+ * The mock's request log (GET /mock/log): [{seq, model, tag, path, stream,
+ * status, fault, chaos, rule, t_ms, done_ms}] oldest first. `since`: only
+ * entries with seq > since; `limit`: the last N.
+ */
+Mock.prototype.log = async function log({ since, limit } = {}) {
+  const q = new URLSearchParams();
+  if (since !== undefined) q.set('since', String(since));
+  if (limit !== undefined) q.set('limit', String(limit));
+  const r = await fetchT(`${this.base}/mock/log${q.size ? `?${q}` : ''}`, { headers: this.hdrs }, 5000);
+  if (r.status !== 200) throw new Error(`/mock/log: HTTP ${r.status}`);
+  return r.json();
+};
+
+/** The seq of the newest log entry (0 when the log is empty): pass it as `since` later. */
+Mock.prototype.mark = async function mark() {
+  const l = await this.log({ limit: 1 });
+  return l.length ? l[l.length - 1].seq : 0;
+};
+
+/**
+ * Adds (or replaces) a /mock/fail rule: requests for exactly `rule.model` are
+ * answered as the rule says ({status, fault, latency_ms, retry_after,
+ * error_message, error_code, count}) instead of as their model name says.
+ */
+Mock.prototype.fail = async function fail(rule) {
+  const r = await fetchT(`${this.base}/mock/fail`, { method: 'POST', headers: { ...this.hdrs, 'content-type': 'application/json' }, body: JSON.stringify(rule) }, 5000);
+  const t = await r.text();
+  if (r.status !== 200) throw new Error(`/mock/fail: HTTP ${r.status}: ${t}`);
+  return JSON.parse(t);
+};
+
+/** Deletes the /mock/fail rule for `model`, or every rule. */
+Mock.prototype.unfail = async function unfail(model) {
+  const q = model === undefined ? '' : `?model=${encodeURIComponent(model)}`;
+  const r = await fetchT(`${this.base}/mock/fail${q}`, { method: 'DELETE', headers: this.hdrs }, 5000);
+  await r.arrayBuffer();
+  if (r.status !== 200) throw new Error(`DELETE /mock/fail: HTTP ${r.status}`);
+};
+
+/** The tag of a tagged upstream model name: "mock-status-500@a" -> "a" (null when untagged). */
+export function tagOf(upstream) {
+  const i = upstream.lastIndexOf('@');
+  return i < 0 ? null : upstream.slice(i + 1);
+}
+
+/**
+ * A deployment whose model_info.id is the tag of its upstream name, so the
+ * x-litellm-model-id header and the mock log's "tag" name the same thing:
+ * tdep('g', 'mock-status-500@a', mock) is deployment "a" of group "g".
+ */
+export function tdep(group, upstream, mock, extra = {}) {
+  const { model_info, ...rest } = extra;
+  return dep(group, upstream, mock, { ...rest, model_info: { id: tagOf(upstream), ...(model_info ?? {}) } });
+}
+
+/**
+ * Runs `fn` (one request, or several in a row) and returns {res, log, tags}:
+ * the mock log entries that arrived meanwhile and their tags in arrival order.
+ */
+export async function tried(mock, fn) {
+  const since = await mock.mark();
+  const res = await fn();
+  const log = await mock.log({ since });
+  return { res, log, tags: log.map((e) => e.tag) };
+}
+
+/** VmRSS of a process in KiB (Linux /proc), or null when it is gone. */
+export function rssKb(pid) {
+  try {
+    const m = fs.readFileSync(`/proc/${pid}/status`, 'utf8').match(/^VmRSS:\s+(\d+)\s+kB/m);
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Waits, when needed, so that the next `needMs` ms stay inside one wall-clock
+ * minute (per-minute counters: rpm, tpm, allowed_fails). Never waits more than 60 s.
+ */
+export async function sameMinute(needMs) {
+  const left = 60000 - (Date.now() % 60000);
+  if (left < needMs) await sleep(left + 200);
+}
+
+/** Half-width of a k-sigma band for a binomial count: k * sqrt(n p (1-p)). */
+export function binomialBand(n, p, k = 5) {
+  return k * Math.sqrt(n * p * (1 - p));
+}
+
+/**
+ * `workers` async loops calling fn(i, worker) until `ms` have passed (a closed
+ * loop: each starts its next call when the previous one ends). Resolves to the
+ * number of calls made; rejects with the first error thrown by fn.
+ */
+export async function closedLoop(workers, ms, fn) {
+  const end = Date.now() + ms;
+  let n = 0;
+  await Promise.all(
+    Array.from({ length: workers }, async (_, w) => {
+      while (Date.now() < end) await fn(n++, w);
+    }),
+  );
+  return n;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Redis (fleet-wide router state): a real redis-server on a loopback port,
+ * and a one-command RESP client. (Appended for tests/integration/redis.test.mjs.) */
+
+/** The redis-server binary ($REDIS_SERVER_BIN, else redis-server on PATH), or null when there is none. */
+export function redisServerBin() {
+  const bin = process.env.REDIS_SERVER_BIN || 'redis-server';
+  try {
+    const r = spawnSync(bin, ['--version'], { encoding: 'utf8', timeout: 5000 });
+    return r.status === 0 && /Redis server/i.test(r.stdout) ? bin : null;
+  } catch {
+    return null;
+  }
+}
+
+function parseResp(buf, i) {
+  const e = buf.indexOf('\r\n', i);
+  if (e < 0) return null;
+  const type = String.fromCharCode(buf[i]);
+  const line = buf.toString('utf8', i + 1, e);
+  if (type === '+') return { value: line, next: e + 2 };
+  if (type === '-') return { value: new Error(line), next: e + 2 };
+  if (type === ':') return { value: Number(line), next: e + 2 };
+  if (type === '$' || type === '*') {
+    const n = Number(line);
+    if (n < 0) return { value: null, next: e + 2 };
+    if (type === '$') {
+      if (buf.length < e + 2 + n + 2) return null;
+      return { value: buf.toString('utf8', e + 2, e + 2 + n), next: e + 4 + n };
+    }
+    const arr = [];
+    let p = e + 2;
+    for (let k = 0; k < n; k++) {
+      const r = parseResp(buf, p);
+      if (!r) return null;
+      arr.push(r.value);
+      p = r.next;
+    }
+    return { value: arr, next: p };
+  }
+  throw new Error(`bad RESP reply type ${JSON.stringify(type)}`);
+}
+
+/**
+ * Sends one command (an array of strings) to the Redis on 127.0.0.1:port over
+ * a fresh connection. Resolves to the reply: a string, number, null, array, or
+ * an Error for an error reply. Rejects when it cannot connect or on timeout.
+ */
+export function redisCommand(port, args, timeout = 2000) {
+  return new Promise((resolve, reject) => {
+    const s = net.connect({ port, host: '127.0.0.1' });
+    let buf = Buffer.alloc(0);
+    const t = setTimeout(() => {
+      s.destroy();
+      reject(new Error(`redis ${args[0]} on ${port}: no reply within ${timeout} ms`));
+    }, timeout);
+    s.once('error', (err) => {
+      clearTimeout(t);
+      reject(err);
+    });
+    s.on('data', (d) => {
+      buf = Buffer.concat([buf, d]);
+      const r = parseResp(buf, 0);
+      if (r) {
+        clearTimeout(t);
+        s.destroy();
+        resolve(r.value);
+      }
+    });
+    s.once('connect', () => {
+      const parts = [Buffer.from(`*${args.length}\r\n`)];
+      for (const a of args) {
+        const b = Buffer.from(String(a));
+        parts.push(Buffer.from(`$${b.length}\r\n`), b, Buffer.from('\r\n'));
+      }
+      s.write(Buffer.concat(parts));
+    });
+  });
+}
+
+/** A redis-server child on 127.0.0.1 (no persistence), killed by cleanup() like every Proc. */
+export class RedisServer {
+  constructor(bin, port) {
+    this.bin = bin;
+    this.port = port;
+    this.proc = null;
+  }
+
+  /** Starts it (again, on the same port) and waits until it answers PING. */
+  async start(timeout = 10000) {
+    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', os.tmpdir()];
+    this.proc = new Proc('redis-server', this.bin, args);
+    const end = Date.now() + timeout;
+    for (;;) {
+      if (!this.proc.running) throw new Error(`redis-server exited (${fmt(this.proc.exitInfo)}); output:\n${this.proc.tail()}`);
+      try {
+        if ((await this.cmd('PING')) === 'PONG') return this;
+      } catch {
+        /* not listening yet */
+      }
+      if (Date.now() > end) throw new Error(`redis-server on port ${this.port}: no PONG within ${timeout} ms; output:\n${this.proc.tail()}`);
+      await sleep(50);
+    }
+  }
+
+  cmd(...args) {
+    return redisCommand(this.port, args);
+  }
+
+  /** SIGKILL (a crash: connections are cut, nothing is saved); waits for the exit. */
+  async kill() {
+    if (!this.proc?.running) return;
+    this.proc.signal('SIGKILL');
+    await this.proc.waitExit(5000);
+  }
+
+  stop() {
+    return this.proc?.stop();
+  }
+}
+
+/** Starts redis-server on a free loopback port (or `port`); throws when there is no redis-server. */
+export async function startRedis({ port } = {}) {
+  const bin = redisServerBin();
+  if (!bin) throw new Error('redis-server is not installed (scripts/deps.sh installs it)');
+  return new RedisServer(bin, port ?? (await closedPort())).start();
+}

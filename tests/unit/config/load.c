@@ -619,9 +619,9 @@ static void test_warnings(void)
 {
     const char *text = "model_list:\n"
                        "  - model_name: a\n"
-                       "    litellm_params: {model: x, mock_response: hi, foo: 1}\n"
+                       "    litellm_params: {model: x, max_budget: 9, foo: 1}\n"
                        "  - model_name: b\n"
-                       "    litellm_params: {model: y, mock_response: hi, foo: 2}\n"
+                       "    litellm_params: {model: y, max_budget: 9, foo: 2}\n"
                        "    colour: blue\n"
                        "litellm_settings:\n"
                        "  cache: true\n"
@@ -638,17 +638,16 @@ static void test_warnings(void)
         dump_diag();
     ASSERT(cfg != NULL);
     ASSERT_EQ(diag.errors, 0);
-    ASSERT_EQ(count_lines("mock_response"), 1);
-    ASSERT(has_line("t.yaml:3:32: warning: 'model_list[].litellm_params.mock_response' is "
+    ASSERT_EQ(count_lines("max_budget"), 1);
+    ASSERT(has_line("t.yaml:3:32: warning: 'model_list[].litellm_params.max_budget' is "
                     "accepted; not acted on by this build"));
     ASSERT_EQ(count_lines("unknown key 'foo'"), 1);
-    ASSERT(has_line("t.yaml:3:51: warning: unknown key 'foo' in 'model_list[].litellm_params'"));
+    ASSERT(has_line("t.yaml:3:47: warning: unknown key 'foo' in 'model_list[].litellm_params'"));
     ASSERT(has_line("t.yaml:6:5: warning: unknown key 'colour' in 'model_list[]'"));
     ASSERT(has_line("t.yaml:8:3: warning: 'litellm_settings.cache' is accepted; not acted on by "
                     "this build"));
     ASSERT(!has_line("telemetry"));
-    ASSERT(has_line("t.yaml:11:21: warning: routing_strategy 'latency-based-routing' is accepted; "
-                    "not acted on by this build"));
+    ASSERT(!has_line("routing_strategy")); /* every LiteLLM strategy is acted on */
     ASSERT(has_line("warning: model_group_alias 'ghost' points to 'nope', which no model_list "
                     "entry serves"));
     ASSERT(!has_line("'gpt-4' points"));
