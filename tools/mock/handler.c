@@ -20,6 +20,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +49,14 @@ struct route_info {
 
 enum fault { F_UNSET = -1, F_NONE, F_SLOW, F_DISCONNECT, F_MALFORMED, F_HANG, F_RESET };
 
+/* Random faults of mock-chaos-N, and the names x-mock-chaos-faults uses for them. */
+enum chaos { CH_500, CH_429, CH_RESET, CH_SLOW, CH_DISCONNECT, CH_N };
+
+static const char *const chaos_names[CH_N] = {"500", "429", "reset", "slow", "disconnect"};
+
+#define CHAOS_ALL     ((1 << CH_N) - 1)
+#define CHAOS_SLOW_MS 300
+
 /* Per-request controls; -1 (or NULL) means "not given". Strings borrow the request's storage. */
 struct ctl {
     long latency_ms;
@@ -59,7 +68,13 @@ struct ctl {
     long fault_arg;
     const char *retry_after, *err_msg, *err_type, *err_code;
     size_t retry_after_len, err_msg_len, err_type_len, err_code_len;
-    const char *bad; /* a control header whose value we cannot read */
+    const char *bad;     /* a control header whose value we cannot read */
+    long chaos_pct;      /* mock-chaos-N: N, else -1 */
+    int chaos_mask;      /* x-mock-chaos-faults: the faults to draw from, -1 = all */
+    long seed;           /* x-mock-seed, -1 = none */
+    long ctx_limit;      /* mock-context-window[-N]: N (0 = always), else -1 */
+    bool content_filter; /* mock-content-filter */
+    bool chaos;          /* the answer was drawn by chaos */
 };
 
 enum plan_kind { P_SEND, P_CUT, P_RESET, P_STREAM };
@@ -70,7 +85,8 @@ struct plan {
     const char *ctype;
     char retry_after[32]; /* "" when none */
     long interval_ms;
-    bool cut; /* stream: stop after the chunks, without the tail, and close */
+    bool cut;     /* stream: stop after the chunks, without the tail, and close */
+    uint64_t seq; /* in the request log (0: none) */
 };
 
 struct mock_call {
@@ -136,6 +152,7 @@ static void ctl_init(struct ctl *c)
     c->latency_ms = c->status = c->chunks = c->chunk_bytes = c->interval_ms = -1;
     c->fault = F_UNSET;
     c->fault_arg = -1;
+    c->chaos_pct = c->chaos_mask = c->seed = c->ctx_limit = -1;
 }
 
 static int parse_long(const char *v, size_t n, long lo, long hi, long *out)
@@ -194,6 +211,40 @@ static int parse_fault(struct ctl *c, const char *v, size_t n)
     return 0;
 }
 
+bool mock_fault_valid(const char *v, size_t n)
+{
+    struct ctl c;
+
+    ctl_init(&c);
+    return parse_fault(&c, v, n) == 0;
+}
+
+/* "500,reset,slow": a mask of enum chaos. */
+static int parse_chaos_faults(const char *v, size_t n, int *mask)
+{
+    const char *end = v + n;
+
+    *mask = 0;
+    while (v < end) {
+        const char *comma = memchr(v, ',', (size_t)(end - v));
+        const char *e = comma != NULL ? comma : end;
+        int k;
+
+        while (v < e && (*v == ' ' || *v == '\t'))
+            v++;
+        while (e > v && (e[-1] == ' ' || e[-1] == '\t'))
+            e--;
+        for (k = 0; k < CH_N; k++)
+            if (eq_ci(v, (size_t)(e - v), chaos_names[k]))
+                break;
+        if (k == CH_N)
+            return -1;
+        *mask |= 1 << k;
+        v = comma != NULL ? comma + 1 : end;
+    }
+    return *mask != 0 ? 0 : -1;
+}
+
 /* Reads the x-mock-* headers into c. Returns whether the API key check passes. */
 static bool ctl_from_headers(struct ctl *c, const struct lmx_http_req *req, const char *key)
 {
@@ -229,6 +280,10 @@ static bool ctl_from_headers(struct ctl *c, const struct lmx_http_req *req, cons
             bad = parse_long(v, n, 0, 86400000, &c->interval_ms);
         else if (IS("fault"))
             bad = parse_fault(c, v, n);
+        else if (IS("seed"))
+            bad = parse_long(v, n, 0, LONG_MAX, &c->seed);
+        else if (IS("chaos-faults"))
+            bad = parse_chaos_faults(v, n, &c->chaos_mask);
         else if (IS("retry-after")) {
             c->retry_after = v;
             c->retry_after_len = n;
@@ -273,13 +328,31 @@ static long num_after(const char *s, size_t n, const char *key, long dflt)
     return v;
 }
 
-/* Model-name forms: mock-status-429, mock-latency-200, mock-fault-<fault>[-N]. */
+/*
+ * Model-name forms: mock-status-429, mock-latency-200, mock-fault-<fault>[-N],
+ * mock-chaos-N, mock-context-window[-N], mock-content-filter. A tag, "@..."
+ * after them, is left out: "mock-status-500@a" behaves as "mock-status-500".
+ */
 static void ctl_from_model(struct ctl *c, const char *m, size_t n)
 {
+    const char *at;
     long v;
 
-    if (m == NULL || memmem(m, n, "mock-", 5) == NULL)
+    if (m == NULL)
         return;
+    at = memrchr(m, '@', n);
+    if (at != NULL)
+        n = (size_t)(at - m);
+    if (memmem(m, n, "mock-", 5) == NULL)
+        return;
+    v = num_after(m, n, "mock-chaos-", -1);
+    if (v >= 0)
+        c->chaos_pct = LMX_MIN(v, 100);
+    v = num_after(m, n, "mock-context-window", 0);
+    if (v >= 0)
+        c->ctx_limit = v;
+    if (memmem(m, n, "mock-content-filter", 19) != NULL)
+        c->content_filter = true;
     v = num_after(m, n, "mock-status-", -1);
     if (v >= 100 && v <= 999)
         c->status = v;
@@ -301,16 +374,50 @@ static void ctl_from_model(struct ctl *c, const char *m, size_t n)
     }
 }
 
+/* A /mock/fail rule in place of the model-name controls; strings borrow the rule. */
+static void ctl_from_rule(struct ctl *c, const struct mock_rule *r)
+{
+    c->status = r->status;
+    c->latency_ms = r->latency_ms;
+    if (r->fault[0] != '\0')
+        parse_fault(c, r->fault, strlen(r->fault)); /* checked when the rule was made */
+    if (r->retry_after[0] != '\0') {
+        c->retry_after = r->retry_after;
+        c->retry_after_len = strlen(r->retry_after);
+    }
+    if (r->err_msg[0] != '\0') {
+        c->err_msg = r->err_msg;
+        c->err_msg_len = strlen(r->err_msg);
+    }
+    if (r->err_code[0] != '\0') {
+        c->err_code = r->err_code;
+        c->err_code_len = strlen(r->err_code);
+    }
+}
+
 /* Headers win over the model name, the model over the command line. */
 static void ctl_merge(struct ctl *out, const struct ctl *h, const struct ctl *m, long dflt_latency)
 {
 #define PICK(f) out->f = h->f >= 0 ? h->f : m->f
+#define PICK_STR(f)                  \
+    if (h->f == NULL) {              \
+        out->f = m->f;               \
+        out->f##_len = m->f##_len;   \
+    }
     *out = *h;
     PICK(latency_ms);
     PICK(status);
     PICK(chunks);
     PICK(chunk_bytes);
     PICK(interval_ms);
+    PICK(chaos_pct);
+    PICK(ctx_limit);
+    PICK_STR(retry_after);
+    PICK_STR(err_msg);
+    PICK_STR(err_type);
+    PICK_STR(err_code);
+    out->content_filter = h->content_filter || m->content_filter;
+#undef PICK_STR
 #undef PICK
     if (h->fault == F_UNSET) {
         out->fault = m->fault;
@@ -392,6 +499,8 @@ static int run_send(const struct plan *p, struct lmx_http_req *req, const char *
     int err;
 
     err = lmx_http_res_begin(req, p->status, hdrs, nh, (int64_t)len);
+    if (err == 0)
+        mock_log_status(p->seq, p->status);
     if (err == 0)
         err = lmx_http_res_write(req, body, p->kind == P_CUT ? len / 2 : len);
     if (err < 0)
@@ -582,6 +691,7 @@ static void stream_start(struct mock_call *call)
             call_done(call);
         return;
     }
+    mock_log_status(call->plan.seq, call->plan.status);
     call_pump(call);
 }
 
@@ -769,15 +879,16 @@ static int plan_build(struct plan *p,
     return err;
 }
 
-/* An immediate JSON error answer (auth, routing, bad input). */
+/* An immediate JSON error answer (auth, routing, bad input); seq: the request in the log. */
 static void reply_error(struct mock_worker *w,
                         struct lmx_http_req *req,
+                        uint64_t seq,
                         int status,
                         const char *msg,
                         const char *type,
                         const char *code)
 {
-    struct plan p = {.kind = P_SEND, .status = status, .ctype = "application/json"};
+    struct plan p = {.kind = P_SEND, .status = status, .ctype = "application/json", .seq = seq};
 
     lmx_buf_reset(&w->scratch);
     if (mock_body_error(&w->scratch, msg, type, code) < 0) {
@@ -790,6 +901,7 @@ static void reply_error(struct mock_worker *w,
 
 static void respond(struct mock_worker *w,
                     struct lmx_http_req *req,
+                    uint64_t seq,
                     const struct route_info *ri,
                     const struct mock_in *in,
                     const struct ctl *c)
@@ -809,9 +921,10 @@ static void respond(struct mock_worker *w,
         lmx_buf_reset(&w->scratch);
         err = plan_build(&p, &w->scratch, &ev, &has_ev, ri, in, c);
         if (err < 0) {
-            reply_error(w, req, 503, "llmux-mock: out of memory", "server_error", NULL);
+            reply_error(w, req, seq, 503, "llmux-mock: out of memory", "server_error", NULL);
             return;
         }
+        p.seq = seq;
         if (p.kind == P_RESET)
             run_reset(w, req);
         else
@@ -820,7 +933,7 @@ static void respond(struct mock_worker *w,
     }
     call = call_new(w, req);
     if (call == NULL) {
-        reply_error(w, req, 503, "llmux-mock: out of memory", "server_error", NULL);
+        reply_error(w, req, seq, 503, "llmux-mock: out of memory", "server_error", NULL);
         return;
     }
     err = plan_build(&call->plan, &call->body, &call->ev, &call->has_ev, ri, in, c);
@@ -829,9 +942,10 @@ static void respond(struct mock_worker *w,
         req->on_drain = NULL;
         req->ud = w;
         call_done(call);
-        reply_error(w, req, 503, "llmux-mock: out of memory", "server_error", NULL);
+        reply_error(w, req, seq, 503, "llmux-mock: out of memory", "server_error", NULL);
         return;
     }
+    call->plan.seq = seq;
     if (call->has_ev)
         call->nunits = call->ev.nchunks + (call->plan.cut ? 0 : 1);
     if (c->latency_ms > 0)
@@ -840,17 +954,196 @@ static void respond(struct mock_worker *w,
         call_start(call);
 }
 
+/* ------------------------------------------------------------------------ */
+/* Chaos, context windows, content filters */
+
+static uint64_t mix64(uint64_t x)
+{
+    x += 0x9e3779b97f4a7c15ull;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+    return x ^ (x >> 31);
+}
+
+static uint64_t worker_rand(struct mock_worker *w)
+{
+    uint64_t x = w->rng;
+
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    w->rng = x;
+    return x * 0x2545f4914f6cdd1dull;
+}
+
+/*
+ * mock-chaos-N: with probability N% one fault drawn from the allowed ones (500,
+ * 429 with retry-after 1, reset, 300 ms before the headers, disconnect: a stream
+ * closes after its headers, before any event; a non-stream answer is cut in
+ * half). x-mock-seed makes the draw a function of the seed alone.
+ */
+static void chaos_apply(struct mock_worker *w, struct ctl *c, long seed, int mask, bool stream)
+{
+    uint64_t r1, r2;
+    int n = 0, k, pick;
+
+    if (mask < 0)
+        mask = CHAOS_ALL;
+    if (seed >= 0) {
+        r1 = mix64((uint64_t)seed);
+        r2 = mix64(r1);
+    } else {
+        r1 = worker_rand(w);
+        r2 = worker_rand(w);
+    }
+    if ((double)(r1 >> 11) * 0x1.0p-53 * 100.0 >= (double)c->chaos_pct)
+        return;
+    for (k = 0; k < CH_N; k++)
+        n += (mask >> k) & 1;
+    pick = (int)(r2 % (uint64_t)n);
+    for (k = 0; k < CH_N; k++)
+        if (((mask >> k) & 1) && pick-- == 0)
+            break;
+    c->chaos = true;
+    switch ((enum chaos)k) {
+    case CH_500:
+        c->status = 500;
+        break;
+    case CH_429:
+        c->status = 429;
+        c->retry_after = "1";
+        c->retry_after_len = 1;
+        break;
+    case CH_RESET:
+        c->fault = F_RESET;
+        break;
+    case CH_SLOW:
+        c->fault = F_SLOW;
+        c->fault_arg = CHAOS_SLOW_MS;
+        c->latency_ms = CHAOS_SLOW_MS;
+        break;
+    case CH_DISCONNECT:
+    case CH_N:
+        c->fault = F_DISCONNECT;
+        c->fault_arg = stream ? 0 : 1;
+        break;
+    }
+}
+
+#define CONTENT_FILTER_MSG                                                                         \
+    "The response was filtered due to the prompt triggering Azure OpenAI's content management "   \
+    "policy. Please modify your prompt and retry. To learn more about our content filtering "     \
+    "policies please read our documentation: https://go.microsoft.com/fwlink/?linkid=2198766"
+
+/* The 400 of mock-context-window[-N] and mock-content-filter (x-mock-error-* still win). */
+static void special_errors(struct ctl *c, const struct mock_in *in, char *msg, size_t cap)
+{
+    if (c->ctx_limit >= 0 && in != NULL && in->prompt_words > c->ctx_limit) {
+        long limit = c->ctx_limit > 0 ? c->ctx_limit : 4096;
+        long got = c->ctx_limit > 0 ? in->prompt_words : LMX_MAX(in->prompt_words, 4097);
+
+        snprintf(msg, cap,
+                 "This model's maximum context length is %ld tokens. However, your messages "
+                 "resulted in %ld tokens. Please reduce the length of the messages.",
+                 limit, got);
+        c->status = 400;
+        if (c->err_msg == NULL) {
+            c->err_msg = msg;
+            c->err_msg_len = strlen(msg);
+        }
+        if (c->err_code == NULL) {
+            c->err_code = "context_length_exceeded";
+            c->err_code_len = strlen(c->err_code);
+        }
+    } else if (c->content_filter) {
+        c->status = 400;
+        if (c->err_msg == NULL) {
+            c->err_msg = CONTENT_FILTER_MSG;
+            c->err_msg_len = strlen(CONTENT_FILTER_MSG);
+        }
+        if (c->err_code == NULL) {
+            c->err_code = "content_filter";
+            c->err_code_len = strlen(c->err_code);
+        }
+    }
+}
+
+static const char *fault_name(const struct ctl *c)
+{
+    switch (c->fault) {
+    case F_SLOW:
+        return "slow-headers";
+    case F_DISCONNECT:
+        return "disconnect";
+    case F_MALFORMED:
+        return "malformed";
+    case F_HANG:
+        return "hang";
+    case F_RESET:
+        return "reset";
+    case F_UNSET:
+    case F_NONE:
+        break;
+    }
+    return "";
+}
+
+/* Adds the request to /mock/log; c may be NULL (rejected before its controls were read). */
+static uint64_t log_request(const struct lmx_http_req *req,
+                            const char *model,
+                            size_t model_len,
+                            const struct ctl *c,
+                            bool stream,
+                            bool rule)
+{
+    struct mock_log_in li = {
+        .model = model,
+        .model_len = model_len,
+        .path = req->path,
+        .path_len = req->path_len,
+        .fault = c != NULL ? fault_name(c) : "",
+        .arrival_ns = req->start_ns,
+        .stream = stream,
+        .chaos = c != NULL && c->chaos,
+        .rule = rule,
+    };
+
+    return mock_log_add(&li);
+}
+
+/* An early refusal (auth, routing, method, bad input): logged without a model. */
+static void refuse(struct mock_worker *w,
+                   struct lmx_http_req *req,
+                   const char *model,
+                   size_t model_len,
+                   int status,
+                   const char *msg,
+                   const char *type,
+                   const char *code)
+{
+    uint64_t seq = log_request(req, model, model_len, NULL, false, false);
+
+    reply_error(w, req, seq, status, msg, type, code);
+}
+
 void mock_handle(struct lmx_http_req *req, void *ud)
 {
     struct mock_worker *w = ud;
     struct route_info ri;
     struct ctl hc, mc, c;
     struct mock_in in;
-    bool has_in = false, want_post;
-    char msg[160];
+    struct mock_rule rule;
+    bool has_in = false, want_post, has_rule = false;
+    const char *model = NULL;
+    size_t model_len = 0;
+    char msg[256];
+    uint64_t seq;
     int err;
 
-    if (lmx_has_prefix(req->path, req->path_len, "/mock/") && mock_stats_route(w, req))
+    if (lmx_has_prefix(req->path, req->path_len, "/mock/") &&
+        (mock_stats_route(w, req) || mock_control_route(w, req)))
+        return;
+    if (mock_family_route(w, req))
         return;
     mock_stats_count(w, req);
     atomic_fetch_add_explicit(&mock_stats.inflight, 1, memory_order_relaxed);
@@ -860,27 +1153,27 @@ void mock_handle(struct lmx_http_req *req, void *ud)
     ctl_init(&hc);
     ctl_init(&mc);
     if (!ctl_from_headers(&hc, req, w->opts->api_key)) {
-        reply_error(w, req, 401, "Incorrect API key provided", "invalid_request_error",
-                    "invalid_api_key");
+        refuse(w, req, NULL, 0, 401, "Incorrect API key provided", "invalid_request_error",
+               "invalid_api_key");
         return;
     }
     route_of(req->path, req->path_len, &ri);
     if (ri.r == R_NONE) {
         snprintf(msg, sizeof(msg), "llmux-mock: no route for %s %.100s", req->method_str,
                  req->path);
-        reply_error(w, req, 404, msg, "invalid_request_error", "unknown_url");
+        refuse(w, req, NULL, 0, 404, msg, "invalid_request_error", "unknown_url");
         return;
     }
     want_post = ri.r == R_CHAT || ri.r == R_COMPLETION || ri.r == R_EMBEDDING;
     if (req->method != (want_post ? LMX_HTTP_POST : LMX_HTTP_GET)) {
         snprintf(msg, sizeof(msg), "llmux-mock: %s needs %s", req->path,
                  want_post ? "POST" : "GET");
-        reply_error(w, req, 405, msg, "invalid_request_error", NULL);
+        refuse(w, req, ri.dep, ri.dep_len, 405, msg, "invalid_request_error", NULL);
         return;
     }
     if (hc.bad != NULL) {
         snprintf(msg, sizeof(msg), "llmux-mock: bad value for header %s", hc.bad);
-        reply_error(w, req, 400, msg, "invalid_request_error", NULL);
+        refuse(w, req, ri.dep, ri.dep_len, 400, msg, "invalid_request_error", NULL);
         return;
     }
     if (want_post) {
@@ -891,21 +1184,42 @@ void mock_handle(struct lmx_http_req *req, void *ud)
         err = mock_in_parse(&in, api, req->body.data, req->body.len, ri.dep, ri.dep_len);
         if (err < 0) {
             if (err == LMX_EBADJSON)
-                reply_error(w, req, 400,
-                            "We could not parse the JSON body of your request. (llmux-mock)",
-                            "invalid_request_error", NULL);
+                refuse(w, req, ri.dep, ri.dep_len, 400,
+                       "We could not parse the JSON body of your request. (llmux-mock)",
+                       "invalid_request_error", NULL);
             else
-                reply_error(w, req, 503, "llmux-mock: out of memory", "server_error", NULL);
+                refuse(w, req, ri.dep, ri.dep_len, 503, "llmux-mock: out of memory",
+                       "server_error", NULL);
             return;
         }
         has_in = true;
+        model = in.model;
+        model_len = in.model_len;
+    } else if (ri.r == R_MODEL) {
+        model = ri.id;
+        model_len = ri.id_len;
     }
-    if (ri.dep != NULL)
-        ctl_from_model(&mc, ri.dep, ri.dep_len);
-    if (has_in && in.model != ri.dep)
-        ctl_from_model(&mc, in.model, in.model_len);
+    if (model != NULL)
+        has_rule = mock_rule_take(model, model_len, &rule);
+    else if (ri.dep != NULL)
+        has_rule = mock_rule_take(ri.dep, ri.dep_len, &rule);
+    if (has_rule) {
+        ctl_from_rule(&mc, &rule);
+    } else {
+        if (ri.dep != NULL)
+            ctl_from_model(&mc, ri.dep, ri.dep_len);
+        if (has_in && in.model != ri.dep)
+            ctl_from_model(&mc, in.model, in.model_len);
+    }
     ctl_merge(&c, &hc, &mc, w->opts->latency_ms);
-    respond(w, req, &ri, has_in ? &in : NULL, &c);
+    if (hc.status < 0 && hc.fault == F_UNSET) {
+        special_errors(&c, has_in ? &in : NULL, msg, sizeof(msg));
+        if (c.status < 0 && c.fault == F_UNSET && c.chaos_pct > 0)
+            chaos_apply(w, &c, hc.seed, hc.chaos_mask, has_in && in.stream);
+    }
+    seq = log_request(req, model != NULL ? model : ri.dep, model != NULL ? model_len : ri.dep_len,
+                      &c, has_in && in.stream, has_rule);
+    respond(w, req, seq, &ri, has_in ? &in : NULL, &c);
     if (has_in)
         mock_in_release(&in);
 }

@@ -3,6 +3,7 @@
  * benchmarks, built on llmux's own HTTP server (src/http).
  *
  *   llmux-mock [--host 127.0.0.1] [--port 0] [--workers 1] [--latency-ms 0] [--api-key KEY]
+ *              [--seed N]
  *
  * When ready it prints one line on stdout: "listening on HOST:PORT". SIGTERM
  * and SIGINT stop it (exit status 0). Each worker is a thread with its own
@@ -22,7 +23,11 @@
  *                               "client_aborts","inflight"}
  *   GET  /mock/last            the last model request: {"method","path","query",
  *                               "headers":{lowercase name: value},"body": JSON or string}
- *   POST /mock/reset           zeroes the counters, forgets the last request ({"reset":true})
+ *   POST /mock/reset           zeroes the counters, forgets the last request, empties the
+ *                              request log ({"reset":true})
+ *   GET  /mock/log             the last 4096 model requests in arrival order, with the status
+ *                              the mock answered and the fault it applied (control.c)
+ *   POST|GET|DELETE /mock/fail run-time rules: make one model name answer differently (control.c)
  *
  * Content: the completion text is the first chunks*chunk_bytes bytes of
  * "mock mock mock ..." (default 10*8 = 80 bytes = 16 words), for non-stream
@@ -50,6 +55,24 @@
  *                               broken data line, then [DONE])          | mock-fault-malformed
  *                 hang          (never answers)                          | mock-fault-hang
  *                 reset         (RST before answering)                   | mock-fault-reset
+ *   (model name only)          mock-context-window: 400, code "context_length_exceeded" and
+ *                              OpenAI's "This model's maximum context length is 4096 tokens..."
+ *                              message; mock-context-window-N: the same only when the prompt has
+ *                              more than N words (else a normal answer)
+ *   (model name only)          mock-content-filter: 400, code "content_filter" (Azure's message)
+ *   (model name only)          mock-chaos-N: with probability N% a random fault: 500, 429 with
+ *                              retry-after 1, reset, slow-headers 300 ms, disconnect (a stream:
+ *                              its headers then the connection closes before any event; a
+ *                              non-stream answer: cut in half); else a normal answer
+ *   x-mock-chaos-faults: LIST  with mock-chaos-N: draw only among these, comma-separated
+ *                              (500, 429, reset, slow, disconnect)
+ *   x-mock-seed: N             with mock-chaos-N: this request's draw depends on N only
+ *                              (--seed N: the worker's sequence of draws repeats run to run)
+ *   Tags: in a model name, "@tag" at the end is ignored for behaviour but kept in the log, so
+ *   "mock-status-500@a" and "mock-status-500@b" are two upstreams that both fail, told apart in
+ *   /mock/log (and "ok@c" answers normally). Headers win over /mock/fail rules, rules over the
+ *   model name; the chaos draw and the context/content errors apply only when no x-mock-status
+ *   or x-mock-fault header was given.
  *
  * Additions to the interface in notes/mock-spec.md:
  *   - "api-key: KEY" (Azure) is accepted as well as "Authorization: Bearer KEY".
@@ -87,6 +110,7 @@
 #include "core/alloc.h"
 #include "core/err.h"
 #include "core/log.h"
+#include "core/util.h"
 #include "mock.h"
 
 #define MAX_WORKERS  256
@@ -98,7 +122,7 @@ int mock_nworkers;
 static void usage(FILE *f)
 {
     fprintf(f, "usage: llmux-mock [--host 127.0.0.1] [--port 0] [--workers 1] [--latency-ms 0]\n"
-               "                  [--api-key KEY]\n"
+               "                  [--api-key KEY] [--seed N]\n"
                "A fake OpenAI-format provider; see tools/mock/mock.c for routes and controls.\n");
 }
 
@@ -168,6 +192,12 @@ static int worker_init(struct mock_worker *w, const struct mock_opts *o, int ind
 
     w->index = index;
     w->opts = o;
+    if (o->seeded)
+        w->rng = o->seed + 0x9e3779b97f4a7c15ull * (uint64_t)(index + 1);
+    else if (lmx_random(&w->rng, sizeof(w->rng)) < 0)
+        w->rng = lmx_now_ns() + (uint64_t)index;
+    if (w->rng == 0)
+        w->rng = 1;
     lmx_buf_init(&w->scratch, SIZE_MAX / 2);
     mock_worker_stats_init(w);
     if (uv_loop_init(&w->loop) != 0) {
@@ -241,6 +271,14 @@ int main(int argc, char **argv)
                 goto bad_usage;
         } else if (strcmp(name, "--api-key") == 0) {
             o.api_key = v;
+        } else if (strcmp(name, "--seed") == 0) {
+            char *end;
+
+            errno = 0;
+            o.seed = strtoull(v, &end, 10);
+            if (errno != 0 || *end != '\0' || end == v)
+                goto bad_usage;
+            o.seeded = true;
         } else {
             fprintf(stderr, "llmux-mock: unknown option '%s'\n", name);
             goto bad_usage;
@@ -251,7 +289,7 @@ int main(int argc, char **argv)
     json_object_seed(0);
     http_parser_set_max_header_size(1u << 20);
     signal(SIGPIPE, SIG_IGN);
-    if (mock_stats_init() < 0)
+    if (mock_stats_init() < 0 || mock_control_init() < 0)
         return 1;
 
     fd = lmx_http_listen(o.host, o.port, 4096, &bound);
@@ -307,6 +345,7 @@ out:
     }
     lmx_free(mock_workers);
     mock_stats_free();
+    mock_control_free();
     return rc;
 bad_usage:
     usage(stderr);

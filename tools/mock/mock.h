@@ -6,6 +6,7 @@
  *   handler.c  the request callback: routing, auth, controls, faults, streaming
  *   body.c     request reading (model, flags, word counts) and response bodies
  *   stats.c    counters shared by every worker, /mock/stats, /mock/last, /mock/reset
+ *   control.c  the request log (/mock/log) and run-time failure rules (/mock/fail)
  */
 #ifndef LMX_MOCK_H
 #define LMX_MOCK_H
@@ -34,6 +35,8 @@ struct mock_opts {
     int nworkers;
     int latency_ms;
     const char *api_key; /* NULL: no check */
+    bool seeded;         /* --seed given: chaos draws repeat from run to run */
+    uint64_t seed;
 };
 
 /* ------------------------------------------------------------------------ */
@@ -67,6 +70,7 @@ struct mock_worker {
     struct lmx_buf scratch;  /* immediate response bodies and stream batches */
     struct mock_seen seen;
     struct mock_last last;
+    uint64_t rng; /* chaos draws (xorshift64*), never 0 */
     bool stopping;
 };
 
@@ -99,6 +103,56 @@ static inline void mock_inc(_Atomic uint64_t *c)
 {
     atomic_fetch_add_explicit(c, 1, memory_order_relaxed);
 }
+
+/* ------------------------------------------------------------------------ */
+/* control.c */
+
+#define MOCK_LOG_CAP   4096 /* requests kept by /mock/log */
+#define MOCK_LOG_MODEL 128  /* bytes of a model name kept (longer ones are cut) */
+#define MOCK_MAX_RULES 64
+
+/* One model request for the log. Strings are copied. */
+struct mock_log_in {
+    const char *model; /* may be NULL (request rejected before its body was read) */
+    size_t model_len;
+    const char *path;
+    size_t path_len;
+    const char *fault; /* "" or NULL: none */
+    uint64_t arrival_ns;
+    bool stream, chaos, rule;
+};
+
+/* A /mock/fail rule: how requests for one model name are answered instead. */
+struct mock_rule {
+    char model[MOCK_LOG_MODEL];
+    long status;     /* -1: none */
+    long latency_ms; /* -1: none */
+    long count;      /* requests left; 0: until deleted */
+    char fault[32];
+    char retry_after[24];
+    char err_msg[256];
+    char err_code[64];
+};
+
+/* Rules defined now (a cheap check before mock_rule_take). */
+extern _Atomic size_t mock_nrules;
+
+/* Process-wide setup; returns 0 or LMX_ENOMEM. */
+int mock_control_init(void);
+void mock_control_free(void);
+/* Records a request; returns its seq (>= 1). Never fails (the ring overwrites the oldest). */
+uint64_t mock_log_add(const struct mock_log_in *in);
+/* Records the status the mock answered for request `seq` (the first call wins; 0 is ignored). */
+void mock_log_status(uint64_t seq, int status);
+/* Empties the log (seq keeps growing). */
+void mock_log_clear(void);
+/* Copies the rule for this exact model name into *out and counts one use; false when none. */
+bool mock_rule_take(const char *model, size_t len, struct mock_rule *out);
+/* The /mock/log and /mock/fail routes; returns false when the path is neither. */
+bool mock_control_route(struct mock_worker *w, struct lmx_http_req *req);
+
+/* handler.c: whether an x-mock-fault value is valid. */
+bool mock_fault_valid(const char *v, size_t n);
 
 /* ------------------------------------------------------------------------ */
 /* body.c */
@@ -183,5 +237,10 @@ void mock_events_chunk(const struct mock_events *e, int i, const char **p, size_
 
 /* The lmx_http request callback; ud is the struct mock_worker. */
 void mock_handle(struct lmx_http_req *req, void *ud);
+
+/* ------------------------------------------------------------------------ */
+/* family.c: the native provider wire formats, each in tools/mock/<family>.c */
+
+bool mock_family_route(struct mock_worker *w, struct lmx_http_req *req);
 
 #endif

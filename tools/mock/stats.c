@@ -357,6 +357,7 @@ static void route_reset(void)
         mock_workers[i].last.seq = 0;
         uv_mutex_unlock(&mock_workers[i].last.lock);
     }
+    mock_log_clear();
 }
 
 bool mock_stats_route(struct mock_worker *w, struct lmx_http_req *req)

@@ -1,0 +1,26 @@
+/*
+ * tools/mock/family.c - routes of the native provider wire formats (Anthropic,
+ * Gemini, Bedrock, Cohere, Ollama, ...). Each family lives in its own
+ * tools/mock/<family>.c and adds one row here; a route returns true when it
+ * took the request.
+ */
+#include "core/lmx.h"
+
+#include "mock.h"
+
+typedef bool (*mock_family_fn)(struct mock_worker *w, struct lmx_http_req *req);
+
+/* clang-format off */
+static const mock_family_fn families[] = {
+    /* one row per family, e.g. mock_anthropic_route, */
+    NULL,
+};
+/* clang-format on */
+
+bool mock_family_route(struct mock_worker *w, struct lmx_http_req *req)
+{
+    for (size_t i = 0; families[i] != NULL; i++)
+        if (families[i](w, req))
+            return true;
+    return false;
+}
