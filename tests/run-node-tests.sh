@@ -46,4 +46,4 @@ fi
 
 # Per-test timeout: a hang fails one test instead of the whole run.
 cd "$repo"
-exec node --test --test-concurrency=1 --test-timeout="${LLMUX_TEST_TIMEOUT_MS:-60000}" "$@" "${files[@]}"
+exec node --test --test-concurrency=1 --test-timeout="${LLMUX_TEST_TIMEOUT_MS:-120000}" "$@" "${files[@]}"

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "api/api_int.h"
+#include "api/info.h"
 #include "core/err.h"
 #include "core/log.h"
 #include "core/util.h"
@@ -185,6 +186,10 @@ void lmx_api_handle(struct lmx_http_req *req, void *ud)
     }
     if (get && path_is(req, "/health")) {
         lmx__ops_health(w, req);
+        return;
+    }
+    if (get && strcmp(p, "/model/info") == 0) {
+        lmx_api_model_info(w, req);
         return;
     }
     if (get && path_is(req, "/routes")) {

@@ -24,6 +24,8 @@
 #include "core/jscan.h"
 #include "core/log.h"
 #include "core/util.h"
+#include "provider/prices.h"
+#include "provider/quirks.h"
 #include "route/retry.h"
 #include "route/router.h"
 #include "route/settings.h"
@@ -105,6 +107,8 @@ struct lmx_call {
     struct lmx_upreq *upreq; /* allocated on first use */
     bool translated;
     char pc_model[512];
+    json_t *xbody;        /* the body the adapter translates (translated_body) */
+    bool client_usage;    /* the client asked for stream_options.include_usage */
 
     long status;
     bool client_streaming; /* response headers sent to the client */
@@ -112,6 +116,8 @@ struct lmx_call {
     struct lmx_sse_reader sse;
     bool saw_done;
     char stream_err[600]; /* why the answer was refused, when it was */
+    unsigned quirks;            /* the provider's stream quirks (provider/quirks.h) */
+    struct lmx_buf fixbuf;      /* an event rewritten to undo a quirk */
     json_t *usage;
 
     uint64_t t0;
@@ -142,12 +148,14 @@ static void call_free(struct lmx_call *c)
         lmx_free(c->upreq);
     }
     lmx_free(c->pass_store);
+    json_decref(c->xbody);
     json_decref(c->body);
     json_decref(c->usage);
     lmx_buf_release(&c->up_body);
     lmx_buf_release(&c->url);
     lmx_buf_release(&c->resp);
     lmx_sse_reader_release(&c->sse);
+    lmx_buf_release(&c->fixbuf);
     lmx_api_cfg_put(c->w, c->cfg);
     lmx_free(c);
 }
@@ -155,6 +163,22 @@ static void call_free(struct lmx_call *c)
 static double ms_since(uint64_t t)
 {
     return (double)(lmx_now_ns() - t) / 1e6;
+}
+
+static int upstream_model(struct lmx_call *c, char *out, size_t n);
+
+/* x-litellm-response-cost for a finished non-stream answer whose usage is known. */
+static void cost_header(struct lmx_call *c, struct lmx_hdrset *hs)
+{
+    char model[512], text[64];
+    double cost;
+
+    if (c->usage == NULL || c->dep == NULL || upstream_model(c, model, sizeof(model)) < 0)
+        return;
+    if (lmx_prices_call_cost_model(c->dep, model, c->usage, &cost) < 0)
+        return; /* no price known: no header, as LiteLLM drops a None cost */
+    lmx_cost_format(cost, text, sizeof(text));
+    lmx__hdrset_add(hs, "x-litellm-response-cost", "%s", text);
 }
 
 /* The x-litellm-* headers every answer of this call carries. */
@@ -182,8 +206,13 @@ static void call_headers(struct lmx_call *c, struct lmx_hdrset *hs)
     lmx__hdrset_add(hs, "x-litellm-attempted-fallbacks", "%d", c->fallbacks);
     if (c->rc != NULL)
         lmx__hdrset_add(hs, "x-litellm-max-fallbacks", "%d", c->rc->max_fallbacks);
-    if (c->timeout > 0)
-        lmx__hdrset_add(hs, "x-litellm-timeout", "%g", c->timeout);
+    if (c->timeout > 0) {
+        char t[32];
+
+        /* Python's repr of the float, as LiteLLM writes it: "1.0", "0.001" */
+        lmx_cost_format(c->stream ? c->stream_timeout : c->timeout, t, sizeof(t));
+        lmx__hdrset_add(hs, "x-litellm-timeout", "%s", t);
+    }
 }
 
 static void call_fail(struct lmx_call *c, int status, const char *type, const char *fmt, ...)
@@ -220,6 +249,13 @@ static bool is_proxy_field(const char *k)
 
 static bool is_not_default(const char *k)
 {
+    /* credentials and endpoints of any provider family */
+    static const char *const prefixes[] = {"aws_", "vertex_", "azure_", "watsonx_", "api_",
+                                           "litellm_", "oci_", "snowflake_", "databricks_"};
+
+    for (size_t i = 0; i < LMX_ARRAY_SIZE(prefixes); i++)
+        if (strncmp(k, prefixes[i], strlen(prefixes[i])) == 0)
+            return true;
     for (size_t i = 0; i < LMX_ARRAY_SIZE(not_defaults); i++)
         if (strcmp(k, not_defaults[i]) == 0)
             return true;
@@ -401,6 +437,17 @@ static int stream_event(const char *ev, size_t evlen, const char *data, size_t l
         c->saw_done = true;
         return lmx_http_res_queue(c->req, "data: [DONE]\n\n", 14);
     }
+    if (c->quirks & LMX_Q_FIXED) {
+        /* e.g. Moonshot's usage inside choices[0], Qwen's empty tool-call ids */
+        int r = lmx_quirk_fix_event(c->quirks, data, len, &c->fixbuf);
+
+        if (r < 0)
+            return r;
+        if (r > 0) {
+            data = c->fixbuf.data;
+            len = c->fixbuf.len;
+        }
+    }
     /* most chunks carry no usage: only parse the ones that do */
     if (memmem(data, len, "\"usage\"", 7) != NULL &&
         lmx_jscan_find(data, len, "usage", &s) == 0 && data[s.value_start] == '{') {
@@ -432,9 +479,16 @@ static int translated_chunk(const json_t *chunk, void *ud)
 {
     struct lmx_call *c = ud;
     json_t *u = json_object_get(chunk, "usage");
+    json_t *choices = json_object_get(chunk, "choices");
     char *text;
     int err = 0;
 
+    if (json_is_object(u) && !c->client_usage && json_array_size(choices) == 0) {
+        /* asked for by the proxy, not the client: keep it, do not send it */
+        json_decref(c->usage);
+        c->usage = json_incref(u);
+        return 0;
+    }
     if (!c->client_streaming) {
         c->ttft_ns = lmx_now_ns() - c->t_attempt;
         err = start_client_stream(c);
@@ -636,6 +690,7 @@ static int finish_ok(struct lmx_call *c)
     if (lmx_jscan_find(body, c->resp.len, "usage", &s) == 0 && body[s.value_start] == '{')
         c->usage = json_loadb(body + s.value_start, s.value_end - s.value_start, 0, NULL);
     call_headers(c, &hs);
+    cost_header(c, &hs);
     lmx_http_res_send(c->req, (int)c->status, hs.h, hs.n, "application/json", body,
                       c->resp.len);
     c->req = NULL;
@@ -647,14 +702,24 @@ static void stream_error(struct lmx_call *c, int err, const char *msg)
 {
     struct lmx_buf b;
     int status = lmx_err_status(err);
+    const char *type = lmx_err_type(err);
+    json_t *eb = NULL;
 
+    if (c->status >= 400) {
+        /* the provider said why (an error event, kept by keep_perr): say it on */
+        eb = json_loadb(c->resp.data ? c->resp.data : "", c->resp.len, 0, NULL);
+        status = (int)c->status;
+        if (json_is_string(json_object_get(json_object_get(eb, "error"), "type")))
+            type = json_string_value(json_object_get(json_object_get(eb, "error"), "type"));
+    }
     lmx_buf_init(&b, 8192);
     if (lmx_buf_puts(&b, "data: {\"error\":{\"message\":") == 0 &&
-        lmx_buf_json_str(&b, msg, strlen(msg)) == 0 &&
-        lmx_buf_printf(&b, ",\"type\":\"%s\",\"param\":null,\"code\":\"%d\"}}\n\n",
-                       lmx_err_type(err), status) == 0)
+        lmx_buf_json_str(&b, msg, strlen(msg)) == 0 && lmx_buf_puts(&b, ",\"type\":") == 0 &&
+        lmx_buf_json_str(&b, type, strlen(type)) == 0 &&
+        lmx_buf_printf(&b, ",\"param\":null,\"code\":\"%d\"}}\n\n", status) == 0)
         lmx_http_res_write(c->req, b.data, b.len);
     lmx_buf_release(&b);
+    json_decref(eb);
     lmx_http_res_end(c->req, false);
     c->req = NULL;
 }
@@ -691,6 +756,7 @@ static int translated_finish(struct lmx_call *c)
     if (text == NULL)
         return LMX_ENOMEM;
     call_headers(c, &hs);
+    cost_header(c, &hs);
     lmx_http_res_send(c->req, 200, hs.h, hs.n, "application/json", text, strlen(text));
     c->req = NULL;
     lmx_free(text);
@@ -978,6 +1044,50 @@ static const char *pick_failure(enum lmx_pick_why why, enum lmx_errclass *cls)
     }
 }
 
+/*
+ * What an adapter translates: the client's body with the proxy's own fields
+ * and the deployment's additional_drop_params removed, the deployment's
+ * litellm_params defaults added, a {"model","messages"} fallback's messages,
+ * and include_usage always on for streams (the proxy needs the usage; it
+ * keeps the usage chunk from a client that did not ask for it).
+ */
+static int translated_body(struct lmx_call *c)
+{
+    json_t *b = json_object(), *adp, *v, *so;
+    const char *k;
+    size_t i;
+
+    if (b == NULL)
+        return LMX_ENOMEM;
+    json_object_foreach(c->body, k, v) {
+        if (!is_proxy_field(k))
+            json_object_set(b, k, v);
+    }
+    adp = json_object_get(c->dep->litellm_params, "additional_drop_params");
+    json_array_foreach(adp, i, v) {
+        if (json_is_string(v))
+            json_object_del(b, json_string_value(v));
+    }
+    json_object_foreach(c->dep->litellm_params, k, v) {
+        if (!is_not_default(k) && !json_is_null(v) && json_object_get(b, k) == NULL)
+            json_object_set(b, k, v);
+    }
+    if (c->fb_messages != NULL)
+        json_object_set(b, "messages", c->fb_messages);
+    if (c->stream) {
+        so = json_object_get(b, "stream_options");
+        so = json_is_object(so) ? json_deep_copy(so) : json_object();
+        if (so == NULL || json_object_set_new(so, "include_usage", json_true()) < 0 ||
+            json_object_set_new(b, "stream_options", so) < 0) {
+            json_decref(b);
+            return LMX_ENOMEM;
+        }
+    }
+    json_decref(c->xbody);
+    c->xbody = b;
+    return 0;
+}
+
 static bool drop_params_of(const struct lmx_call *c)
 {
     json_t *v = json_object_get(c->body, "drop_params");
@@ -1014,9 +1124,12 @@ static int build_translated(struct lmx_call *c, const struct lmx_provider_ops *o
     err = upstream_model(c, c->pc_model, sizeof(c->pc_model));
     if (err < 0)
         return err;
+    err = translated_body(c);
+    if (err < 0)
+        return err;
     c->pc.dep = c->dep;
     c->pc.ep = c->ep;
-    c->pc.req = c->body;
+    c->pc.req = c->xbody;
     c->pc.model = c->pc_model;
     c->pc.call_id = c->call_id;
     c->pc.stream = c->stream;
@@ -1091,6 +1204,7 @@ static void start_attempt(struct lmx_call *c)
     }
     c->tried[idx >> 3] = (uint8_t)(c->tried[idx >> 3] | (1u << (idx & 7)));
     c->dep = c->route.group->deps[idx];
+    c->quirks = lmx_quirks_for(c->dep);
     c->attempts++;
     {
         /* litellm_params.mock_response: this deployment answers with it, no upstream call */
@@ -1115,7 +1229,9 @@ static void start_attempt(struct lmx_call *c)
         return;
     }
     c->timeout = c->dep->timeout > 0 ? c->dep->timeout : c->cfg->request_timeout;
-    c->stream_timeout = c->dep->stream_timeout > 0 ? c->dep->stream_timeout : c->timeout;
+    c->stream_timeout = c->dep->stream_timeout > 0                  ? c->dep->stream_timeout
+                        : c->rc != NULL && c->rc->stream_timeout > 0 ? c->rc->stream_timeout
+                                                                     : c->timeout;
     {
         json_t *t = json_object_get(c->body, "timeout");
         size_t hl;
@@ -1153,10 +1269,27 @@ static void start_attempt(struct lmx_call *c)
         err = build_translated(c, ops, &pe);
         if (err < 0) {
             /* the request cannot be expressed for this provider: the caller's to fix */
-            call_fail(c, pe.status > 0 ? pe.status : lmx_err_status(err),
-                      pe.type[0] ? pe.type : lmx_err_type(err), "%s",
-                      pe.message[0] ? pe.message : lmx_strerror(err));
+            struct lmx_hdrset hs;
+
+            call_headers(c, &hs);
+            lmx__send_error(c->req, &hs, pe.status > 0 ? pe.status : lmx_err_status(err),
+                            pe.type[0] ? pe.type : lmx_err_type(err),
+                            pe.param[0] ? pe.param : NULL, "%s",
+                            pe.message[0] ? pe.message : lmx_strerror(err));
+            c->req = NULL;
+            call_free(c);
             return;
+        }
+        for (size_t i = 0; i < c->req->nhdrs; i++) {
+            const struct lmx_http_hdr *h = &c->req->hdrs[i];
+
+            if (h->name_len > 7 && memcmp(h->name, "x-pass-", 7) == 0) {
+                char name[128];
+
+                snprintf(name, sizeof(name), "%.*s", (int)LMX_MIN(h->name_len - 7, 127),
+                         h->name + 7);
+                lmx_upreq_header(c->upreq, name, "%.*s", (int)h->value_len, h->value);
+            }
         }
         xr.method = c->upreq->method;
         xr.url = c->upreq->url.data;
@@ -1360,6 +1493,7 @@ void lmx__proxy_start(struct lmx_api_worker *w, struct lmx_http_req *req, enum l
     lmx_buf_init(&c->url, 4096);
     lmx_buf_init(&c->resp, RESP_MAX);
     lmx_sse_reader_init(&c->sse, SSE_EVENT_MAX);
+    lmx_buf_init(&c->fixbuf, SSE_EVENT_MAX);
     cid = lmx_http_req_header(req, "x-litellm-call-id", &cidlen);
     if (cid != NULL && cidlen > 0 && cidlen < sizeof(c->call_id))
         snprintf(c->call_id, sizeof(c->call_id), "%.*s", (int)cidlen, cid);
@@ -1398,6 +1532,8 @@ void lmx__proxy_start(struct lmx_api_worker *w, struct lmx_http_req *req, enum l
         return;
     }
     c->stream = json_is_true(stream) && ep != LMX_EP_EMBEDDINGS;
+    c->client_usage =
+        json_is_true(json_object_get(json_object_get(c->body, "stream_options"), "include_usage"));
     if (lmx_route_resolve(cfg, c->model_name, strlen(c->model_name), &c->route) < 0) {
         char names[1024];
 

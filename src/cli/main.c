@@ -31,6 +31,7 @@
 #include "core/log.h"
 #include "core/util.h"
 #include "http/http.h"
+#include "provider/prices.h"
 #include "route/settings.h"
 #include "route/shared.h"
 #include "route/state.h"
@@ -231,6 +232,7 @@ static void on_sighup(uv_signal_t *s, int sig)
     uv_mutex_unlock(&app->cfg_lock);
     lmx_config_unref(old);
     lmx_shared_reconfigure(cfg->router);
+    lmx_prices_configure(cfg);
     wake_all(app);
     lmx_info("reloaded '%s': %zu deployment(s) in %zu group(s)", app->config_path, cfg->ndeps,
              cfg->ngroups);
@@ -393,6 +395,7 @@ int main(int argc, char **argv)
         return 1;
     }
     lmx_shared_start(app.cfg->router); /* logs its own failure; then no fleet sharing */
+    lmx_prices_configure(app.cfg);       /* the built-in table, extended by a configured file */
     if (app.cfg->master_key == NULL)
         lmx_warn("no master_key configured: every caller is admin and no key is checked");
     app.grace = app.cfg->shutdown_grace;
@@ -438,6 +441,7 @@ out:
     if (rc != 0)
         lmx_error("cannot start llmux");
     lmx_shared_stop(); /* before the states it updates are freed */
+    lmx_prices_reset();
     lmx_config_unref(app.cfg);
     lmx_dstate_registry_free();
     lmx_free(app.workers);

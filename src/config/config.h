@@ -53,6 +53,10 @@ struct lmx_deployment {
     json_t *model_info;     /* the whole mapping incl. id (owned, never NULL) */
     struct lmx_dstate *state; /* runtime state shared by all snapshots, keyed by id; bound
                                  after load by route/ (lmx_route_bind); NULL before */
+    /* numbers the router reads per pick, taken out of the JSON once by lmx_route_bind */
+    double max_input_tokens; /* model_info.max_input_tokens, 0 = unknown */
+    double price_per_token;  /* input + output cost per token, 0 = unknown */
+    double cooldown_time;    /* litellm_params.cooldown_time, < 0 = the router's */
 };
 
 /* All deployments sharing a model_name, in config order. */

@@ -400,6 +400,7 @@ static const struct kspec tab_llmux[] = {
     {"idle_timeout", KT_NUM, KU_ACT, KF_POS},
     {"shutdown_grace", KT_NUM, KU_ACT, KF_NONNEG},
     {"ca_bundle", KT_STR, KU_ACT, 0},
+    {"model_cost_map", KT_STR, KU_ACT, 0},
 };
 /* clang-format on */
 

@@ -180,18 +180,19 @@ static const struct lmx__provider providers[] = {
     /* native families (PROVIDERS.md part 1): their own wire format, auth or URL scheme */
     {"azure_text", N, 0, NULL, "AZURE_API_KEY AZURE_OPENAI_API_KEY", "AZURE_API_BASE", NULL},
     {"azure_ai", N, 0, NULL, "AZURE_AI_API_KEY", "AZURE_AI_API_BASE", NULL},
-    {"anthropic", N, 0, NULL, "ANTHROPIC_API_KEY", "ANTHROPIC_API_BASE ANTHROPIC_BASE_URL", NULL},
+    {"anthropic", C, 0, "https://api.anthropic.com", "ANTHROPIC_API_KEY", "ANTHROPIC_API_BASE ANTHROPIC_BASE_URL", NULL}, /* served by provider/anthropic.c */
     {"anthropic_text", N, 0, NULL, "ANTHROPIC_API_KEY", "ANTHROPIC_API_BASE ANTHROPIC_BASE_URL", NULL},
-    {"bedrock", N, 0, NULL, NULL, NULL, NULL},
+    {"bedrock", C, 0, "https://bedrock-runtime.{region}.amazonaws.com", "AWS_BEARER_TOKEN_BEDROCK", "AWS_BEDROCK_RUNTIME_ENDPOINT", NULL}, /* served: provider/bedrock.c fills {region} */
     {"sagemaker", N, 0, NULL, NULL, NULL, NULL},
     {"sagemaker_chat", N, 0, NULL, NULL, NULL, NULL},
     {"vertex_ai", N, 0, NULL, NULL, NULL, NULL},
     {"vertex_ai_beta", N, 0, NULL, NULL, NULL, NULL},
-    {"gemini", N, 0, NULL, "GEMINI_API_KEY", NULL, NULL},
-    {"cohere", N, 0, NULL, "COHERE_API_KEY CO_API_KEY", NULL, NULL},
-    {"cohere_chat", N, 0, NULL, "COHERE_API_KEY CO_API_KEY", NULL, NULL},
-    {"ollama", N, 0, NULL, "OLLAMA_API_KEY", "OLLAMA_API_BASE", NULL},
-    {"ollama_chat", N, 0, NULL, "OLLAMA_API_KEY", "OLLAMA_API_BASE", NULL},
+    {"gemini", C, 0, "https://generativelanguage.googleapis.com", "GOOGLE_API_KEY GEMINI_API_KEY PALM_API_KEY", "GEMINI_API_BASE", NULL}, /* served: provider/gemini.c */
+    /* served by provider/cohere.c and provider/ollama.c (their own wire format) */
+    {"cohere", C, 0, "https://api.cohere.com", "COHERE_API_KEY CO_API_KEY", NULL, NULL},
+    {"cohere_chat", C, 0, "https://api.cohere.com", "COHERE_API_KEY CO_API_KEY", NULL, NULL},
+    {"ollama", C, 0, "http://localhost:11434", "OLLAMA_API_KEY", "OLLAMA_API_BASE", NULL},
+    {"ollama_chat", C, 0, "http://localhost:11434", "OLLAMA_API_KEY", "OLLAMA_API_BASE", NULL},
     {"watsonx", N, 0, NULL, "WATSONX_APIKEY WATSONX_API_KEY", "WATSONX_URL", NULL},
     {"watsonx_text", N, 0, NULL, "WATSONX_APIKEY WATSONX_API_KEY", "WATSONX_URL", NULL},
     {"databricks", N, 0, NULL, "DATABRICKS_API_KEY", "DATABRICKS_API_BASE", NULL},
@@ -304,9 +305,19 @@ static bool same_host(const char *a, const char *b)
     return la > 0 && la == lb && strncasecmp(ha, hb, la) == 0;
 }
 
+/* A host every local server shares: it names no provider. */
+static bool is_loopback(const char *url)
+{
+    const char *h;
+    size_t n = url_host(url, &h);
+
+    return (n == 9 && strncasecmp(h, "localhost", 9) == 0) ||
+           (n >= 4 && strncmp(h, "127.", 4) == 0) || (n > 0 && h[0] == '[');
+}
+
 unsigned lmx_preset_flags_by_base(const char *api_base)
 {
-    if (api_base == NULL)
+    if (api_base == NULL || is_loopback(api_base))
         return 0;
     for (size_t i = 0; i < LMX_ARRAY_SIZE(providers); i++)
         if (providers[i].kind == LMX__P_COMPAT && providers[i].base != NULL &&

@@ -12,6 +12,7 @@
 
 #include "core/err.h"
 #include "provider/provider.h"
+#include "provider/quirks.h"
 
 const char *lmx_endpoint_path(enum lmx_endpoint ep)
 {
@@ -52,18 +53,23 @@ static int put_line(const char **lines, size_t *n, size_t max, char *store, size
 static int openai_auth(const struct lmx_deployment *d, const char **lines, size_t max,
                        char *store, size_t store_len)
 {
-    size_t n = 0, used = 0;
-    char bearer[16 + 4096];
-    int err = 0;
+    size_t used = 0;
+    int n, err = 0;
 
-    if (d->api_key != NULL && d->api_key[0] != '\0') {
-        snprintf(bearer, sizeof(bearer), "Bearer %s", d->api_key);
-        err = put_line(lines, &n, max, store, store_len, &used, "Authorization", bearer);
-    }
-    if (err == 0 && d->organization != NULL)
-        err = put_line(lines, &n, max, store, store_len, &used, "OpenAI-Organization",
+    /* the key header as the provider wants it (Bearer for most; presets say otherwise) */
+    n = lmx_quirk_auth_lines(lmx_quirks_for(d), d->api_key, lines, max, store, store_len);
+    if (n < 0)
+        return n;
+    for (int i = 0; i < n; i++)
+        used += strlen(lines[i]) + 1;
+    if (d->organization != NULL) {
+        size_t k = (size_t)n;
+
+        err = put_line(lines, &k, max, store, store_len, &used, "OpenAI-Organization",
                        d->organization);
-    return err < 0 ? err : (int)n;
+        n = (int)k;
+    }
+    return err < 0 ? err : n;
 }
 
 const struct lmx_provider_ops lmx_provider_openai_ops = {

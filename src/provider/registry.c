@@ -13,11 +13,23 @@
 #include <string.h>
 
 #include "core/err.h"
+#include "provider/anthropic.h"
+#include "provider/bedrock.h"
+#include "provider/cohere.h"
+#include "provider/gemini.h"
+#include "provider/ollama.h"
 #include "provider/provider.h"
 
 /* clang-format off */
 static const struct lmx_provider_entry families[] = {
     /* one row per provider prefix: {"anthropic", &lmx_provider_anthropic_ops}, */
+    {"bedrock", &lmx_provider_bedrock_ops},
+    {"anthropic", &lmx_provider_anthropic_ops},
+    {"cohere", &lmx_provider_cohere_ops},
+    {"gemini", &lmx_provider_gemini_ops},
+    {"cohere_chat", &lmx_provider_cohere_ops},
+    {"ollama", &lmx_provider_ollama_ops},
+    {"ollama_chat", &lmx_provider_ollama_ops},
     {NULL, NULL},
 };
 /* clang-format on */

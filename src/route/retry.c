@@ -90,14 +90,7 @@ int lmx_route_retries_for(const struct lmx_router_cfg *rc, enum lmx_errclass cls
 
 static double cooldown_of(const struct lmx_router_cfg *rc, const struct lmx_deployment *d)
 {
-    json_t *v = json_object_get(d->litellm_params, "cooldown_time");
-    double x;
-
-    if (json_is_number(v))
-        return json_number_value(v);
-    if (json_is_string(v) && lmx_parse_double(json_string_value(v), &x) == 0)
-        return x;
-    return rc->cooldown_time;
+    return d->cooldown_time >= 0 ? d->cooldown_time : rc->cooldown_time;
 }
 
 bool lmx_route_maybe_cool(const struct lmx_router_cfg *rc, const struct lmx_deployment *d,

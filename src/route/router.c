@@ -109,31 +109,11 @@ static double weight_of(const struct lmx_deployment *d, int basis)
     }
 }
 
-static double price_of(const struct lmx_deployment *d)
-{
-    static const char *const keys[] = {"input_cost_per_token", "output_cost_per_token"};
-    double sum = 0;
-
-    for (size_t k = 0; k < LMX_ARRAY_SIZE(keys); k++) {
-        json_t *v = json_object_get(d->litellm_params, keys[k]);
-        double x = 0;
-
-        if (v == NULL)
-            v = json_object_get(d->model_info, keys[k]);
-        if (json_is_number(v))
-            x = json_number_value(v);
-        else if (json_is_string(v))
-            lmx_parse_double(json_string_value(v), &x);
-        sum += x;
-    }
-    return sum;
-}
-
 static bool over_limits(const struct lmx_deployment *d, uint64_t now_ms)
 {
     struct lmx_dstate *st = d->state;
 
-    if (st == NULL)
+    if (st == NULL || (d->rpm <= 0 && d->tpm <= 0))
         return false;
     if (d->rpm > 0 && (double)lmx_dstate_rpm(st, now_ms) >= d->rpm)
         return true;
@@ -144,16 +124,7 @@ static bool over_limits(const struct lmx_deployment *d, uint64_t now_ms)
 
 static bool too_small(const struct lmx_deployment *d, uint64_t est)
 {
-    json_t *v = json_object_get(d->model_info, "max_input_tokens");
-    double max = 0;
-
-    if (est == 0 || v == NULL)
-        return false;
-    if (json_is_number(v))
-        max = json_number_value(v);
-    else if (json_is_string(v) && lmx_parse_double(json_string_value(v), &max) < 0)
-        return false;
-    return max > 0 && (double)est > max;
+    return est > 0 && d->max_input_tokens > 0 && (double)est > d->max_input_tokens;
 }
 
 /* Among cand[0..n), the one with the lowest key; ties broken at random. */
@@ -192,7 +163,7 @@ static double key_tpm(const struct lmx_deployment *d, void *ud)
 static double key_cost(const struct lmx_deployment *d, void *ud)
 {
     LMX_UNUSED(ud);
-    return price_of(d);
+    return d->price_per_token;
 }
 
 /* Weighted random choice (no shared state to keep credits in). */
@@ -289,6 +260,24 @@ int lmx_route_pick(const struct lmx_route *r, const uint8_t *tried, struct lmx_p
     *why = LMX_PICK_OK;
     if (ctx != NULL)
         ctx->soonest_ms = 0;
+    /* simple-shuffle's fast path: the next slot of the precomputed schedule, if free */
+    if (rc != NULL && rc->strategy == LMX_RS_SHUFFLE && r->pinned == NULL && rc->sched != NULL &&
+        g >= rc->groups && g < rc->groups + rc->ngroups) {
+        const struct lmx_group_sched *gs = &rc->sched[g - rc->groups];
+
+        for (int k = 0; gs->idx != NULL && k < 4; k++) {
+            uint64_t slot = atomic_fetch_add_explicit((atomic_uint_fast64_t *)&gs->next, 1,
+                                                      memory_order_relaxed);
+            int i = gs->idx[slot % gs->n];
+            const struct lmx_deployment *d = g->deps[i];
+
+            if (TRIED(i) || (d->state != NULL && lmx_dstate_cooling(d->state, now)) ||
+                (check_usage && over_limits(d, now)) ||
+                (check_ctx && too_small(d, ctx->est_prompt_tokens)))
+                continue;
+            return i;
+        }
+    }
     for (int i = 0; i < n; i++) {
         const struct lmx_deployment *d = g->deps[i];
 

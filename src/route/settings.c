@@ -29,6 +29,9 @@ static void router_free(struct lmx_router_cfg *r)
 {
     if (r == NULL)
         return;
+    for (size_t i = 0; r->sched != NULL && i < r->ngroups; i++)
+        lmx_free(r->sched[i].idx);
+    lmx_free(r->sched);
     json_decref(r->fallbacks);
     json_decref(r->context_window_fallbacks);
     json_decref(r->content_policy_fallbacks);
@@ -138,6 +141,74 @@ json_t *lmx_route_fallbacks_for(const json_t *list, const char *group)
     return NULL;
 }
 
+#define SCHED_MAX 4096
+
+static double basis_weight(const struct lmx_deployment *d, int basis)
+{
+    return basis == 0 ? d->weight : basis == 1 ? d->rpm : basis == 2 ? d->tpm : 1.0;
+}
+
+/* Lays out the group's smooth weighted round-robin once; NULL idx when not worth it. */
+static int build_sched(const struct lmx_group *g, struct lmx_group_sched *gs)
+{
+    size_t n = LMX_MIN(g->ndeps, (size_t)256);
+    int basis = 3;
+    double minw = 0, total = 0;
+    int64_t w[256], cur[256], sum = 0;
+
+    gs->idx = NULL;
+    gs->n = 0;
+    if (n < 2)
+        return 0;
+    for (size_t i = 1; i < n; i++) /* mixed `order` tiers need the full scan */
+        if ((g->deps[i]->order > 0 ? g->deps[i]->order : 1) !=
+            (g->deps[0]->order > 0 ? g->deps[0]->order : 1))
+            return 0;
+    for (int b = 0; b < 3 && basis == 3; b++)
+        for (size_t i = 0; i < n; i++)
+            if (basis_weight(g->deps[i], b) > 0)
+                basis = b;
+    for (size_t i = 0; i < n; i++) {
+        double x = basis_weight(g->deps[i], basis);
+
+        if (x > 0 && (minw == 0 || x < minw))
+            minw = x;
+        total += x > 0 ? x : 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        double x = basis_weight(g->deps[i], basis);
+        double scaled = x > 0 ? x / minw : 0;
+
+        if (total / minw > SCHED_MAX) /* keep the table small: scale down, keep >= 1 */
+            scaled = x > 0 ? LMX_MAX(1.0, x / total * SCHED_MAX) : 0;
+        w[i] = (int64_t)(scaled + 0.5);
+        if (x > 0 && w[i] == 0)
+            w[i] = 1;
+        cur[i] = 0;
+        sum += w[i];
+    }
+    if (sum <= 0)
+        return 0;
+    gs->idx = lmx_malloc((size_t)sum * sizeof(*gs->idx));
+    if (gs->idx == NULL)
+        return LMX_ENOMEM;
+    for (int64_t k = 0; k < sum; k++) {
+        size_t best = 0;
+
+        for (size_t i = 0; i < n; i++) {
+            cur[i] += w[i];
+            if (cur[i] > cur[best])
+                best = i;
+        }
+        cur[best] -= sum;
+        gs->idx[k] = (uint16_t)best;
+    }
+    gs->n = (uint32_t)sum;
+    /* start each snapshot at a random place, so restarts do not all begin alike */
+    atomic_init(&gs->next, (uint64_t)(lmx_rand01() * (double)sum));
+    return 0;
+}
+
 int lmx_route_bind(struct lmx_config *cfg)
 {
     struct lmx_router_cfg *r = lmx_calloc(1, sizeof(*r));
@@ -168,6 +239,8 @@ int lmx_route_bind(struct lmx_config *cfg)
         r->latency_buffer = d;
     if (num_of(setting(cfg, "retry_after"), &d) && d >= 0)
         r->retry_after = d;
+    if (num_of(json_object_get(rs, "stream_timeout"), &d) && d > 0)
+        r->stream_timeout = d;
     r->max_fallbacks = 5;
     if (num_of(setting(cfg, "max_fallbacks"), &d) && d >= 0)
         r->max_fallbacks = (int)d;
@@ -205,8 +278,39 @@ int lmx_route_bind(struct lmx_config *cfg)
     }
 
     for (size_t i = 0; i < cfg->ndeps; i++) {
+        struct lmx_deployment *dp = &cfg->deps[i];
+        static const char *const prices[] = {"input_cost_per_token", "output_cost_per_token"};
+
+        dp->max_input_tokens = 0;
+        if (num_of(json_object_get(dp->model_info, "max_input_tokens"), &d) && d > 0)
+            dp->max_input_tokens = d;
+        dp->price_per_token = 0;
+        for (size_t k = 0; k < LMX_ARRAY_SIZE(prices); k++) {
+            json_t *pv = json_object_get(dp->litellm_params, prices[k]);
+
+            if (pv == NULL)
+                pv = json_object_get(dp->model_info, prices[k]);
+            if (num_of(pv, &d) && d > 0)
+                dp->price_per_token += d;
+        }
+        dp->cooldown_time = -1;
+        if (num_of(json_object_get(dp->litellm_params, "cooldown_time"), &d) && d >= 0)
+            dp->cooldown_time = d;
         cfg->deps[i].state = lmx_dstate_get(cfg->deps[i].id);
         if (cfg->deps[i].state == NULL) {
+            router_free(r);
+            return LMX_ENOMEM;
+        }
+    }
+    r->groups = cfg->groups;
+    r->ngroups = cfg->ngroups;
+    r->sched = lmx_calloc(cfg->ngroups ? cfg->ngroups : 1, sizeof(*r->sched));
+    if (r->sched == NULL) {
+        router_free(r);
+        return LMX_ENOMEM;
+    }
+    for (size_t i = 0; i < cfg->ngroups; i++) {
+        if (build_sched(&cfg->groups[i], &r->sched[i]) < 0) {
             router_free(r);
             return LMX_ENOMEM;
         }

@@ -5,6 +5,9 @@
 #ifndef LMX_ROUTE_SETTINGS_H
 #define LMX_ROUTE_SETTINGS_H
 
+#include <stdatomic.h>
+#include <stdint.h>
+
 #include <jansson.h>
 
 #include "config/config.h"
@@ -18,11 +21,26 @@ enum lmx_strategy {
     LMX_RS_COST,       /* cost-based-routing */
 };
 
+/*
+ * A group's simple-shuffle schedule: deployment indexes laid out by smooth
+ * weighted round-robin once per snapshot, so a pick is one atomic increment
+ * in the common case (the scan in router.c handles the rest).
+ */
+struct lmx_group_sched {
+    uint16_t *idx; /* NULL when the group has fewer than 2 deployments or mixed orders */
+    uint32_t n;
+    atomic_uint_fast64_t next;
+};
+
 struct lmx_router_cfg {
     enum lmx_strategy strategy;
+    const struct lmx_group *groups; /* the snapshot's groups, parallel to sched */
+    struct lmx_group_sched *sched;
+    size_t ngroups;
     double latency_buffer; /* routing_strategy_args.lowest_latency_buffer (0) */
     double ttl;            /* routing_strategy_args.ttl, seconds (3600 for latency samples) */
     double retry_after;    /* seconds at least between retries (0) */
+    double stream_timeout; /* router_settings.stream_timeout, seconds; 0 = the call timeout */
     int max_fallbacks;     /* 5 */
     int allowed_fails;     /* 3 */
     bool allowed_fails_set;

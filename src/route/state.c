@@ -143,8 +143,6 @@ void lmx_dstate_begin(struct lmx_dstate *st, uint64_t now_ms)
 void lmx_dstate_end(struct lmx_dstate *st, uint64_t now_ms, bool ok, enum lmx_errclass cls,
                     uint64_t latency_us, uint64_t tokens)
 {
-    unsigned slot;
-
     atomic_fetch_sub_explicit(&st->in_flight, 1, memory_order_relaxed);
     lmx_dstate_roll(st, now_ms);
     if (tokens > 0)
@@ -156,9 +154,11 @@ void lmx_dstate_end(struct lmx_dstate *st, uint64_t now_ms, bool ok, enum lmx_er
         return;
     }
     if (latency_us > 0) {
-        slot = ADD(st->lat_next, 1) % LMX_LAT_SAMPLES;
-        ST(st->lat_us[slot], latency_us);
-        ST(st->lat_at_ms[slot], now_ms);
+        uint64_t prev = LD(st->lat_ewma_us);
+
+        /* weight 1/4 to the new sample: follows a change within a few calls */
+        ST(st->lat_ewma_us, prev == 0 ? latency_us : (prev * 3 + latency_us) / 4);
+        ST(st->lat_at_ms, now_ms);
     }
 }
 
@@ -190,17 +190,11 @@ uint64_t lmx_dstate_tpm(struct lmx_dstate *st, uint64_t now_ms)
 
 uint64_t lmx_dstate_latency_us(struct lmx_dstate *st, uint64_t now_ms, uint64_t ttl_ms)
 {
-    uint64_t sum = 0, n = 0;
+    uint64_t at = LD(st->lat_at_ms);
 
-    for (int i = 0; i < LMX_LAT_SAMPLES; i++) {
-        uint64_t at = LD(st->lat_at_ms[i]), v = LD(st->lat_us[i]);
-
-        if (v == 0 || at == 0 || (ttl_ms > 0 && now_ms - at > ttl_ms))
-            continue;
-        sum += v;
-        n++;
-    }
-    return n ? sum / n : 0;
+    if (at == 0 || (ttl_ms > 0 && now_ms > at && now_ms - at > ttl_ms))
+        return 0;
+    return LD(st->lat_ewma_us);
 }
 
 bool lmx_dstate_cooling(const struct lmx_dstate *st, uint64_t now_ms)

@@ -37,7 +37,6 @@ enum lmx_errclass {
     LMX_EC_N
 };
 
-#define LMX_LAT_SAMPLES 16
 
 struct lmx_dstate {
     char *id;
@@ -63,10 +62,10 @@ struct lmx_dstate {
     atomic_uint_fast64_t cooldown_until_ms;
     atomic_int cooldown_status; /* the HTTP status (or 0) that caused it */
 
-    /* latency samples (microseconds) with their wall-clock ms, a ring */
-    atomic_uint_fast64_t lat_us[LMX_LAT_SAMPLES];
-    atomic_uint_fast64_t lat_at_ms[LMX_LAT_SAMPLES];
-    atomic_uint lat_next;
+    /* latency: an exponentially weighted mean (microseconds) and when the last
+     * sample came; older than the strategy's ttl counts as no sample */
+    atomic_uint_fast64_t lat_ewma_us;
+    atomic_uint_fast64_t lat_at_ms;
 
     /* health check: 1 healthy, 0 unknown, -1 unhealthy */
     atomic_int health;
@@ -103,7 +102,7 @@ void lmx_dstate_end(struct lmx_dstate *st, uint64_t now_ms, bool ok, enum lmx_er
 uint64_t lmx_dstate_rpm(struct lmx_dstate *st, uint64_t now_ms);
 uint64_t lmx_dstate_tpm(struct lmx_dstate *st, uint64_t now_ms);
 
-/* Mean of the latency samples younger than ttl_ms (0 when none). */
+/* The latency mean, or 0 when the last sample is older than ttl_ms (or none came). */
 uint64_t lmx_dstate_latency_us(struct lmx_dstate *st, uint64_t now_ms, uint64_t ttl_ms);
 
 /* Cooldown. */

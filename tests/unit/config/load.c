@@ -225,8 +225,8 @@ static const struct provider_case provider_cases[] = {
     {"model: azure/my-dep, api_base: 'https://x.openai.azure.com/', api_version: '2024-10-21'", "azure", "my-dep", "https://x.openai.azure.com", true},
     {"model: azure/o_series/my-o1, api_base: 'https://x.openai.azure.com', api_version: 2024-10-21", "azure", "my-o1", "https://x.openai.azure.com", true},
     {"model: azure/my-dep", "azure", "my-dep", NULL, false},
-    {"model: anthropic/claude-sonnet-4-5", "anthropic", "claude-sonnet-4-5", NULL, false},
-    {"model: bedrock/us.anthropic.claude-3-7-sonnet-20250219-v1:0", "bedrock", "us.anthropic.claude-3-7-sonnet-20250219-v1:0", NULL, false},
+    {"model: anthropic/claude-sonnet-4-5", "anthropic", "claude-sonnet-4-5", "https://api.anthropic.com", true},
+    {"model: bedrock/us.anthropic.claude-3-7-sonnet-20250219-v1:0", "bedrock", "us.anthropic.claude-3-7-sonnet-20250219-v1:0", "https://bedrock-runtime.{region}.amazonaws.com", true},
     {"model: openai/llama-3.1-8b, api_base: 'https://api.groq.com/openai/v1'", "groq", "llama-3.1-8b", "https://api.groq.com/openai/v1", true},
     {"model: llama3, api_base: 'https://api.perplexity.ai'", "perplexity", "llama3", "https://api.perplexity.ai", true},
     {"model: together_ai/foo, custom_llm_provider: together_ai", "together_ai", "foo", "https://api.together.xyz/v1", true},
@@ -311,16 +311,16 @@ static void test_native_warning_once(void)
 {
     const char *text = "model_list:\n"
                        "  - model_name: a\n"
-                       "    litellm_params: {model: anthropic/claude-a}\n"
+                       "    litellm_params: {model: sagemaker/endpoint-a}\n"
                        "  - model_name: b\n"
-                       "    litellm_params: {model: anthropic/claude-b}\n"
+                       "    litellm_params: {model: sagemaker/endpoint-b}\n"
                        "  - model_name: c\n"
                        "    litellm_params: {model: hosted_vllm/x}\n";
     struct lmx_config *cfg = load(text);
 
     ASSERT(cfg != NULL);
-    ASSERT_EQ(count_lines("provider 'anthropic' is not served by this build yet"), 1);
-    ASSERT(has_line("t.yaml:3:29: warning: provider 'anthropic' is not served by this build yet; "
+    ASSERT_EQ(count_lines("provider 'sagemaker' is not served by this build yet"), 1);
+    ASSERT(has_line("t.yaml:3:29: warning: provider 'sagemaker' is not served by this build yet; "
                     "requests to its deployments fail with 501"));
     ASSERT(
         has_line("t.yaml:7:29: warning: 'model_list[2].litellm_params' has no api_base and "

@@ -54,6 +54,7 @@ static void cooldowns(void)
 
     memset(&rc, 0, sizeof(rc));
     memset(&d, 0, sizeof(d));
+    d.cooldown_time = -1;
     for (int i = 0; i < LMX_EC_N; i++)
         rc.allowed_fails_policy[i] = -1;
     rc.allowed_fails = 1;

@@ -1,0 +1,478 @@
+/*
+ * tools/mock/bedrock.c - llmux-mock: AWS Bedrock's Converse API.
+ *
+ *   POST /model/{url-encoded model id}/converse         a Converse answer (JSON)
+ *   POST /model/{url-encoded model id}/converse-stream  a binary event stream
+ *        (application/vnd.amazon.eventstream: messageStart, contentBlockDelta...,
+ *        contentBlockStop, messageStop, metadata; valid CRCs, "p" padding)
+ *
+ * Auth: an `Authorization: AWS4-HMAC-SHA256 Credential=.../bedrock/aws4_request,
+ * SignedHeaders=...host...x-amz-date..., Signature=<64 hex>` header with an
+ * x-amz-date header (the signature itself is not verified), or `Bearer <key>`
+ * (equal to --api-key when one is given). Otherwise 403 as AWS answers.
+ *
+ * The answer is deterministic: text from "mock mock ...", x-mock-chunks and
+ * x-mock-chunk-bytes pieces (10 x 8 by default); with toolConfig.tools a call
+ * to the tool toolChoice names, else to the first tool, with input {"q":"mock"};
+ * inputTokens = words of the text blocks sent.
+ *
+ * Faults by model id: mock-status-<code> (that status with Bedrock's own
+ * error body {"message": ...} and x-amzn-ErrorType), mock-exception-<type>
+ * (a stream sends one delta then an exception message of that type; a
+ * non-stream call answers the matching status), mock-fault-malformed (a
+ * frame with a broken CRC / half a JSON body). /mock/fail rules with a
+ * status apply too.
+ */
+#include "core/lmx.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "core/buf.h"
+#include "core/err.h"
+#include "core/util.h"
+#include "mock.h"
+#include "provider/eventstream.h"
+
+bool mock_bedrock_route(struct mock_worker *w, struct lmx_http_req *req);
+
+#define ES_CTYPE "application/vnd.amazon.eventstream"
+
+struct berr {
+    int status;
+    const char *type;
+};
+
+static const struct berr berrs[] = {
+    {400, "ValidationException"},       {403, "AccessDeniedException"},
+    {404, "ResourceNotFoundException"}, {408, "ModelTimeoutException"},
+    {424, "ModelErrorException"},       {429, "ThrottlingException"},
+    {500, "InternalServerException"},   {503, "ServiceUnavailableException"},
+};
+
+/* Stream exception names (lowerCamel on the wire) and the status of their HTTP twin. */
+static const struct berr exceptions[] = {
+    {429, "throttlingException"},       {400, "validationException"},
+    {424, "modelStreamErrorException"}, {503, "serviceUnavailableException"},
+    {500, "internalServerException"},
+};
+
+static const char *error_type(int status)
+{
+    for (size_t i = 0; i < LMX_ARRAY_SIZE(berrs); i++)
+        if (berrs[i].status == status)
+            return berrs[i].type;
+    return status >= 500 ? "InternalServerException" : "ValidationException";
+}
+
+static uint64_t log_it(struct lmx_http_req *req, const char *model, size_t n, bool stream)
+{
+    struct mock_log_in li = {
+        .model = model,
+        .model_len = n,
+        .path = req->path,
+        .path_len = req->path_len,
+        .fault = "",
+        .arrival_ns = req->start_ns,
+        .stream = stream,
+    };
+
+    return mock_log_add(&li);
+}
+
+/* An AWS-style JSON error answer. */
+static void send_error(struct mock_worker *w,
+                       struct lmx_http_req *req,
+                       uint64_t seq,
+                       int status,
+                       const char *type,
+                       const char *msg)
+{
+    struct lmx_http_hdr h[2];
+
+    lmx_buf_reset(&w->scratch);
+    if (lmx_buf_puts(&w->scratch, "{\"message\":") < 0 ||
+        lmx_buf_json_str(&w->scratch, msg, strlen(msg)) < 0 || lmx_buf_puts(&w->scratch, "}") < 0) {
+        lmx_http_res_end(req, false);
+        return;
+    }
+    h[0] = LMX_HDR("x-amzn-ErrorType", type);
+    h[1] = LMX_HDR("x-amzn-RequestId", "00000000-0000-4000-8000-000000000000");
+    mock_log_status(seq, status);
+    lmx_http_res_send(req, status, h, 2, "application/json", w->scratch.data, w->scratch.len);
+}
+
+/* The model id between "/model/" and the last '/', URL-decoded into out. False when not our path.
+ */
+static bool parse_path(const struct lmx_http_req *req, char *out, size_t cap, bool *stream)
+{
+    const char *p = req->path, *end = req->path + req->path_len, *slash;
+    size_t n = 0;
+
+    if (!lmx_has_prefix(p, req->path_len, "/model/"))
+        return false;
+    p += 7;
+    slash = memrchr(p, '/', (size_t)(end - p));
+    if (slash == NULL || slash == p)
+        return false;
+    if ((size_t)(end - slash) == 9 && memcmp(slash, "/converse", 9) == 0)
+        *stream = false;
+    else if ((size_t)(end - slash) == 16 && memcmp(slash, "/converse-stream", 16) == 0)
+        *stream = true;
+    else
+        return false;
+    for (; p < slash && n + 1 < cap; p++) {
+        if (*p == '%' && slash - p > 2) {
+            char hex[3] = {p[1], p[2], '\0'};
+            char *e;
+            long v = strtol(hex, &e, 16);
+
+            if (*e == '\0') {
+                out[n++] = (char)v;
+                p += 2;
+                continue;
+            }
+        }
+        out[n++] = *p;
+    }
+    out[n] = '\0';
+    return true;
+}
+
+/* AWS4-HMAC-SHA256 with a credential scope for bedrock, signed host and x-amz-date, a signature. */
+static bool sigv4_form(const char *v, size_t n, bool has_date)
+{
+    char a[2048];
+    const char *sh, *sig, *cred;
+    size_t k = 0;
+
+    if (n >= sizeof(a) || !has_date)
+        return false;
+    memcpy(a, v, n);
+    a[n] = '\0';
+    if (strncmp(a, "AWS4-HMAC-SHA256 Credential=", 28) != 0)
+        return false;
+    cred = a + 28;
+    sh = strstr(a, ", SignedHeaders=");
+    sig = strstr(a, ", Signature=");
+    if (sh == NULL || sig == NULL || strstr(cred, "/bedrock/aws4_request,") == NULL)
+        return false;
+    if (strstr(sh, "host") == NULL || strstr(sh, "x-amz-date") == NULL)
+        return false;
+    for (sig += 12; sig[k] != '\0'; k++)
+        if (!((sig[k] >= '0' && sig[k] <= '9') || (sig[k] >= 'a' && sig[k] <= 'f')))
+            return false;
+    return k == 64;
+}
+
+static bool authorized(const struct mock_worker *w, const struct lmx_http_req *req)
+{
+    size_t n = 0, dn = 0;
+    const char *v = lmx_http_req_header(req, "authorization", &n);
+    bool has_date = lmx_http_req_header(req, "x-amz-date", &dn) != NULL && dn == 16;
+
+    if (v == NULL)
+        return false;
+    if (n > 7 && lmx_streq_ci(v, 7, "bearer ")) {
+        const char *key = w->opts->api_key;
+
+        return key == NULL || lmx_ct_equal(v + 7, n - 7, key, strlen(key));
+    }
+    return sigv4_form(v, n, has_date);
+}
+
+static long count_words(const char *s)
+{
+    long words = 0;
+    bool in = false;
+
+    for (; *s != '\0'; s++) {
+        bool sp = *s == ' ' || *s == '\t' || *s == '\n' || *s == '\r';
+
+        if (!sp && !in)
+            words++;
+        in = !sp;
+    }
+    return words;
+}
+
+/* Words of every text block of system and messages (at least 1). */
+static long prompt_words(json_t *body)
+{
+    long words = 0;
+    size_t i, j;
+    json_t *m, *b;
+
+    json_array_foreach(json_object_get(body, "system"), i, b) {
+        const char *t = json_string_value(json_object_get(b, "text"));
+
+        if (t != NULL)
+            words += count_words(t);
+    }
+    json_array_foreach(json_object_get(body, "messages"), i, m) {
+        json_array_foreach(json_object_get(m, "content"), j, b) {
+            const char *t = json_string_value(json_object_get(b, "text"));
+
+            if (t != NULL)
+                words += count_words(t);
+        }
+    }
+    return words > 0 ? words : 1;
+}
+
+/* The tool to call: the one toolChoice names, else the first; NULL without tools. */
+static const char *tool_name(json_t *body)
+{
+    json_t *cfg = json_object_get(body, "toolConfig");
+    const char *named = json_string_value(
+        json_object_get(json_object_get(json_object_get(cfg, "toolChoice"), "tool"), "name"));
+    json_t *first = json_object_get(json_array_get(json_object_get(cfg, "tools"), 0), "toolSpec");
+
+    if (named != NULL)
+        return named;
+    return json_string_value(json_object_get(first, "name"));
+}
+
+static long header_long(const struct lmx_http_req *req, const char *name, long dflt, long max)
+{
+    size_t n = 0;
+    const char *v = lmx_http_req_header(req, name, &n);
+    char tmp[24];
+    char *e;
+    long x;
+
+    if (v == NULL || n == 0 || n >= sizeof(tmp))
+        return dflt;
+    memcpy(tmp, v, n);
+    tmp[n] = '\0';
+    x = strtol(tmp, &e, 10);
+    return *e == '\0' && x >= 0 && x <= max ? x : dflt;
+}
+
+/* One event message: the three string headers and the JSON payload. */
+static int add_event(struct lmx_buf *b, const char *type, const char *payload)
+{
+    struct lmx_es_header h[3];
+
+    h[0] = lmx_es_string(":event-type", type);
+    h[1] = lmx_es_string(":content-type", "application/json");
+    h[2] = lmx_es_string(":message-type", "event");
+    return lmx_es_encode(b, h, 3, payload, strlen(payload));
+}
+
+static int add_exception(struct lmx_buf *b, const char *type, const char *msg)
+{
+    struct lmx_es_header h[3];
+    char payload[512];
+
+    h[0] = lmx_es_string(":exception-type", type);
+    h[1] = lmx_es_string(":content-type", "application/json");
+    h[2] = lmx_es_string(":message-type", "exception");
+    snprintf(payload, sizeof(payload), "{\"message\":\"%s\"}", msg);
+    return lmx_es_encode(b, h, 3, payload, strlen(payload));
+}
+
+struct answer {
+    const char *tool; /* NULL: text */
+    long nchunks, chunk_bytes;
+    long in_words, out_words;
+    uint64_t id;
+    const char *exception; /* stream: one delta, then this exception */
+    bool malformed;
+};
+
+static int build_stream(struct lmx_buf *b, const struct answer *a)
+{
+    char text[1024], payload[2048], pad[40];
+    int err = add_event(b, "messageStart", "{\"role\":\"assistant\",\"p\":\"abcdefghijkl\"}");
+
+    if (err == 0 && a->tool != NULL) {
+        snprintf(payload, sizeof(payload),
+                 "{\"contentBlockIndex\":0,\"start\":{\"toolUse\":{\"toolUseId\":"
+                 "\"tooluse_mock%" PRIu64 "\",\"name\":\"%s\"}},\"p\":\"abcd\"}",
+                 a->id, a->tool);
+        err = add_event(b, "contentBlockStart", payload);
+        if (err == 0 && a->malformed)
+            b->data[b->len - 1] ^= 0x55; /* this message's CRC no longer matches */
+        if (err == 0)
+            err = add_event(b, "contentBlockDelta",
+                            "{\"contentBlockIndex\":0,\"delta\":{\"toolUse\":{\"input\":"
+                            "\"{\\\"q\\\":\"}},\"p\":\"ab\"}");
+        if (err == 0 && a->exception != NULL)
+            return add_exception(b, a->exception, "llmux-mock: stream failed mid-way");
+        if (err == 0)
+            err = add_event(b, "contentBlockDelta",
+                            "{\"contentBlockIndex\":0,\"delta\":{\"toolUse\":{\"input\":"
+                            "\"\\\"mock\\\"}\"}}}");
+    }
+    for (long i = 0; err == 0 && a->tool == NULL && i < a->nchunks; i++) {
+        size_t n = (size_t)LMX_MIN(a->chunk_bytes, (long)sizeof(text) - 1);
+
+        mock_text(text, (size_t)(i * a->chunk_bytes), n);
+        text[n] = '\0';
+        snprintf(pad, sizeof(pad), "%.*s", (int)(i % 26), "abcdefghijklmnopqrstuvwxyz");
+        snprintf(payload, sizeof(payload),
+                 "{\"contentBlockIndex\":0,\"delta\":{\"text\":\"%s\"},\"p\":\"%s\"}", text, pad);
+        err = add_event(b, "contentBlockDelta", payload);
+        if (err == 0 && a->malformed && i == 0)
+            b->data[b->len - 1] ^= 0x55; /* this message's CRC no longer matches */
+        if (err == 0 && a->exception != NULL)
+            return add_exception(b, a->exception, "llmux-mock: stream failed mid-way");
+    }
+    if (err == 0)
+        err = add_event(b, "contentBlockStop", "{\"contentBlockIndex\":0}");
+    snprintf(payload, sizeof(payload), "{\"stopReason\":\"%s\"}",
+             a->tool != NULL ? "tool_use" : "end_turn");
+    if (err == 0)
+        err = add_event(b, "messageStop", payload);
+    snprintf(payload, sizeof(payload),
+             "{\"usage\":{\"inputTokens\":%ld,\"outputTokens\":%ld,\"totalTokens\":%ld},"
+             "\"metrics\":{\"latencyMs\":1},\"p\":\"abc\"}",
+             a->in_words, a->out_words, a->in_words + a->out_words);
+    if (err == 0)
+        err = add_event(b, "metadata", payload);
+    return err;
+}
+
+static int build_answer(struct lmx_buf *b, const struct answer *a)
+{
+    int err = lmx_buf_puts(b, "{\"output\":{\"message\":{\"role\":\"assistant\",\"content\":[");
+
+    if (err == 0 && a->tool != NULL) {
+        err = lmx_buf_printf(b,
+                             "{\"toolUse\":{\"toolUseId\":\"tooluse_mock%" PRIu64
+                             "\",\"name\":\"%s\",\"input\":{\"q\":\"mock\"}}}",
+                             a->id, a->tool);
+    } else if (err == 0) {
+        size_t n = (size_t)(a->nchunks * a->chunk_bytes);
+
+        err = lmx_buf_puts(b, "{\"text\":\"");
+        if (err == 0)
+            err = lmx_buf_reserve(b, n);
+        if (err == 0) {
+            mock_text(b->data + b->len, 0, n);
+            b->len += n;
+            b->data[b->len] = '\0';
+            err = lmx_buf_puts(b, "\"}");
+        }
+    }
+    if (err == 0)
+        err = lmx_buf_printf(b,
+                             "]}},\"stopReason\":\"%s\",\"usage\":{\"inputTokens\":%ld,"
+                             "\"outputTokens\":%ld,\"totalTokens\":%ld},\"metrics\":"
+                             "{\"latencyMs\":1}}",
+                             a->tool != NULL ? "tool_use" : "end_turn", a->in_words, a->out_words,
+                             a->in_words + a->out_words);
+    if (err == 0 && a->malformed) {
+        b->len /= 2;
+        b->data[b->len] = '\0';
+    }
+    return err;
+}
+
+/* The status a model id asks for (mock-status-<code>, a /mock/fail rule), or 0. */
+static int fault_status(const char *model, const char **exc)
+{
+    const char *p = strstr(model, "mock-status-");
+    struct mock_rule rule;
+
+    *exc = NULL;
+    if (mock_rule_take(model, strlen(model), &rule) && rule.status >= 400)
+        return (int)rule.status;
+    if (p != NULL) {
+        long v = strtol(p + 12, NULL, 10);
+
+        if (v >= 400 && v <= 599)
+            return (int)v;
+    }
+    p = strstr(model, "mock-exception-");
+    if (p != NULL) {
+        for (size_t i = 0; i < LMX_ARRAY_SIZE(exceptions); i++)
+            if (lmx_has_prefix(p + 15, strlen(p + 15), exceptions[i].type)) {
+                *exc = exceptions[i].type;
+                return -exceptions[i].status; /* negative: only for non-stream calls */
+            }
+    }
+    return 0;
+}
+
+bool mock_bedrock_route(struct mock_worker *w, struct lmx_http_req *req)
+{
+    char model[512], msg[640];
+    struct answer a;
+    json_t *body = NULL;
+    bool stream = false;
+    uint64_t seq;
+    int status, err;
+
+    if (!parse_path(req, model, sizeof(model), &stream))
+        return false;
+    mock_stats_count(w, req);
+    seq = log_it(req, model, strlen(model), stream);
+    if (req->method != LMX_HTTP_POST) {
+        send_error(w, req, seq, 405, "UnknownOperationException", "llmux-mock: POST only");
+        return true;
+    }
+    if (!authorized(w, req)) {
+        send_error(w, req, seq, 403, "MissingAuthenticationTokenException",
+                   "Missing Authentication Token");
+        return true;
+    }
+    body = json_loadb(req->body.data ? req->body.data : "", req->body.len, 0, NULL);
+    if (!json_is_object(body) || !json_is_array(json_object_get(body, "messages"))) {
+        send_error(w, req, seq, 400, "ValidationException", "Malformed input request");
+        goto out;
+    }
+    memset(&a, 0, sizeof(a));
+    status = fault_status(model, &a.exception);
+    if (status > 0 || (status < 0 && !stream)) {
+        int s = status > 0 ? status : -status;
+
+        if (s == 429)
+            snprintf(msg, sizeof(msg), "Too many requests, please wait before trying again.");
+        else
+            snprintf(msg, sizeof(msg), "llmux-mock: %s for model '%.400s'", error_type(s), model);
+        send_error(w, req, seq, s, error_type(s), msg);
+        goto out;
+    }
+    a.tool = tool_name(body);
+    a.nchunks = header_long(req, "x-mock-chunks", MOCK_DEFAULT_CHUNKS, 100000);
+    a.chunk_bytes = header_long(req, "x-mock-chunk-bytes", MOCK_DEFAULT_CHUNK_BYTES, 512);
+    a.in_words = prompt_words(body);
+    a.out_words = a.tool != NULL ? 2 : mock_text_words((size_t)(a.nchunks * a.chunk_bytes));
+    a.id = atomic_fetch_add_explicit(&mock_stats.next_id, 1, memory_order_relaxed) + 1;
+    a.malformed = strstr(model, "mock-fault-malformed") != NULL;
+    lmx_buf_reset(&w->scratch);
+    err = stream ? build_stream(&w->scratch, &a) : build_answer(&w->scratch, &a);
+    if (err < 0) {
+        send_error(w, req, seq, 500, "InternalServerException", "llmux-mock: out of memory");
+        goto out;
+    }
+    mock_log_status(seq, 200);
+    if (stream) {
+        struct lmx_http_hdr h[] = {LMX_HDR("x-amzn-RequestId", "00000000-0000-4000-8000-0000000"
+                                                               "00001"),
+                                   LMX_HDR("Content-Type", ES_CTYPE)};
+
+        /* one chunk per message, as Bedrock sends them */
+        err = lmx_http_res_begin(req, 200, h, 2, -1);
+        for (size_t off = 0; err == 0 && off < w->scratch.len;) {
+            const uint8_t *m = (const uint8_t *)w->scratch.data + off;
+            size_t len = (size_t)m[0] << 24 | (size_t)m[1] << 16 | (size_t)m[2] << 8 | m[3];
+
+            len = LMX_MIN(len, w->scratch.len - off);
+            err = lmx_http_res_queue(req, m, len);
+            off += len;
+        }
+        lmx_http_res_end(req, err == 0);
+    } else {
+        lmx_http_res_send(req, 200, NULL, 0, "application/json", w->scratch.data, w->scratch.len);
+    }
+out:
+    json_decref(body);
+    return true;
+}
