@@ -22,6 +22,7 @@
 #include "http/http_int.h"
 
 #define READ_CHUNK 65536
+#define READ_FIRST 4096
 #define IN_MAX (4u << 20)         /* unparsed bytes held while a request is handled */
 #define KEEP_BUF_MAX (256u << 10) /* buffers bigger than this are freed between requests */
 #define LINGER_MS 2000
@@ -248,6 +249,10 @@ static void finish_response(struct lmx_http_conn *c)
         return;
     }
     c->state = CONN_IDLE;
+    if (c->in.len == 0 && c->in.cap > READ_FIRST * 2)
+        lmx_buf_release(&c->in); /* idle: give the big read buffer back */
+    if (c->out.cap > KEEP_BUF_MAX)
+        lmx_buf_release(&c->out);
     http_parser_init(&c->parser, HTTP_REQUEST);
     c->parser.data = c;
     if (!c->reading) {
@@ -752,7 +757,9 @@ static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
     struct lmx_http_conn *c = h->data;
 
     LMX_UNUSED(hint);
-    if (lmx_buf_reserve(&c->in, READ_CHUNK) < 0) {
+    /* small first: most requests fit, and an idle keep-alive connection should
+     * not hold 64 KiB; a bigger request grows the buffer as it arrives */
+    if (lmx_buf_reserve(&c->in, c->in.len < READ_FIRST ? READ_FIRST : READ_CHUNK) < 0) {
         buf->base = NULL;
         buf->len = 0;
         return;

@@ -199,7 +199,7 @@ an_message(struct lmx_http_req *req, const json_t *body, const char *model, cons
 {
     const char *tool = an_tool(body);
     json_t *content = json_array();
-    char call_id[48];
+    char call_id[64];
     long out = an_text_words();
 
     snprintf(call_id, sizeof(call_id), "toolu_%s", ids + 4);
@@ -248,7 +248,7 @@ static void an_stream(
     };
     const char *tool = an_tool(body);
     long in = an_prompt_words(body), out = tool != NULL ? 9 : an_text_words();
-    char call_id[48];
+    char call_id[64];
     int err, idx = 0;
 
     snprintf(call_id, sizeof(call_id), "toolu_%s", ids + 4);
