@@ -472,8 +472,19 @@ report >"$TMP/RESULTS.md"
 echo
 print_table
 for n in "${NOTES[@]}"; do echo "note: $n"; done
+# the router's figures (issue: router and resilience): a retry's cost, a routing decision
+{
+    echo
+    echo "## Router"
+    echo
+    echo "Command: \`bench/retry.sh\` (run by bench/run.sh after the scenarios above)."
+    echo
+    case $BUILD in /*) bb=$BUILD ;; *) bb=$PWD/$BUILD ;; esac
+    BENCH_BUILD="$bb" bench/retry.sh
+} >>"$TMP/RESULTS.md" 2>/dev/null || note "bench/retry.sh failed"
 if [ "$RESULTS" != - ]; then
     cp "$TMP/RESULTS.md" "$RESULTS"
     echo "wrote $RESULTS"
+fi
 fi
 exit "$FAILED"
