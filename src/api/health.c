@@ -30,7 +30,8 @@ struct health_probe {
     char store[4608];
     long status;
     int err;
-    char msg[256];
+    char msg[600];
+    struct lmx_upreq *upreq; /* a translated family's request (owned) */
 };
 
 struct health_run {
@@ -76,7 +77,7 @@ static json_t *endpoint_json(const struct health_probe *p, bool with_error)
     if (o != NULL && p->dep->api_base != NULL)
         json_object_set_new(o, "api_base", json_string(p->dep->api_base));
     if (o != NULL && with_error) {
-        char e[512];
+        char e[700];
 
         if (p->err != 0)
             snprintf(e, sizeof(e), "%s: %s", lmx_strerror(p->err), p->msg);
@@ -105,6 +106,10 @@ static void run_finish(struct health_run *r)
         lmx_buf_release(&p->url);
         lmx_buf_release(&p->body);
         lmx_buf_release(&p->resp);
+        if (p->upreq != NULL) {
+            lmx_upreq_release(p->upreq);
+            lmx_free(p->upreq);
+        }
     }
     if (r->background) {
         json_t *all = json_pack("{s:o, s:o, s:i, s:i}", "healthy_endpoints", ok,
@@ -215,6 +220,63 @@ static void on_abort(struct lmx_http_req *req, void *ud)
         run_finish(r);
 }
 
+/* A family with its own wire format: the probe request is the adapter's translation. */
+static void probe_translated(struct health_run *r, struct health_probe *p,
+                             const struct lmx_provider_ops *ops, enum lmx_endpoint ep)
+{
+    struct lmx_perr pe = {0, "", "", ""};
+    struct lmx_pcall pc;
+    struct lmx_xfer_req xr;
+    json_t *req;
+    int err;
+
+    req = ep == LMX_EP_EMBEDDINGS
+              ? json_pack("{s:s, s:[s]}", "model", p->dep->upstream_model, "input", "test")
+              : json_pack("{s:s, s:[{s:s, s:s}], s:i}", "model", p->dep->upstream_model,
+                          "messages", "role", "user", "content", "ping", "max_tokens", 1);
+    p->upreq = lmx_malloc(sizeof(*p->upreq));
+    if (req == NULL || p->upreq == NULL) {
+        json_decref(req);
+        p->err = LMX_ENOMEM;
+        snprintf(p->msg, sizeof(p->msg), "out of memory");
+        return;
+    }
+    lmx_upreq_init(p->upreq);
+    memset(&pc, 0, sizeof(pc));
+    pc.dep = p->dep;
+    pc.ep = ep;
+    pc.req = req;
+    pc.model = p->dep->upstream_model;
+    pc.call_id = "health-check";
+    pc.drop_params = true;
+    err = ops->build(&pc, p->upreq, &pe);
+    if (ops->release != NULL)
+        ops->release(&pc);
+    json_decref(req);
+    if (err < 0) {
+        p->err = err;
+        snprintf(p->msg, sizeof(p->msg), "cannot build the health request: %s",
+                 pe.message[0] ? pe.message : lmx_strerror(err));
+        return;
+    }
+    memset(&xr, 0, sizeof(xr));
+    xr.method = p->upreq->method;
+    xr.url = p->upreq->url.data;
+    xr.headers = p->upreq->headers;
+    xr.nheaders = p->upreq->nheaders;
+    xr.body = p->upreq->body.data;
+    xr.body_len = p->upreq->body.len;
+    xr.connect_timeout = 10;
+    xr.total_timeout = p->dep->timeout > 0 ? LMX_MIN(p->dep->timeout, HEALTH_TIMEOUT)
+                                           : HEALTH_TIMEOUT;
+    err = lmx_xfer_start(r->w->up, &xr, &probe_cbs, p, &p->xfer);
+    if (err < 0) {
+        p->err = err;
+        snprintf(p->msg, sizeof(p->msg), "cannot start the call");
+        p->xfer = NULL;
+    }
+}
+
 static int probe_start(struct health_run *r, struct health_probe *p)
 {
     const struct lmx_provider_ops *ops = lmx_provider_for(p->dep);
@@ -231,6 +293,10 @@ static int probe_start(struct health_run *r, struct health_probe *p)
         snprintf(p->msg, sizeof(p->msg), "provider '%s' is not served by this build",
                  p->dep->provider);
         return 0;
+    }
+    if (ops->build != NULL) {
+        probe_translated(r, p, ops, ep);
+        return p->xfer != NULL;
     }
     err = ops->build_url(p->dep, ep, p->dep->upstream_model, &p->url);
     if (err == 0 && ep == LMX_EP_EMBEDDINGS) {

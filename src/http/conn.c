@@ -355,6 +355,8 @@ static const char *status_text(int status)
     case 502: return "Bad Gateway";
     case 503: return "Service Unavailable";
     case 504: return "Gateway Timeout";
+    case 424: return "Failed Dependency";
+    case 529: return "Site Overloaded";
     default: return "Status";
     }
 }
