@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { cleanup, config, dep, redisServerBin, sleep, startLlmux, startMock, startRedis, waitFor } from '../lib/harness.mjs';
+import { cleanup, config, dep, redisServerBin, sleep, startLlmux, startMock, startRedis, startRedisWithPassword, waitFor } from '../lib/harness.mjs';
 
 const haveRedis = redisServerBin() !== null;
 const COOLDOWN_S = 30; // longer than test 1 takes
@@ -148,5 +148,45 @@ describe('fleet-wide router state through Redis', { skip: haveRedis ? false : 'r
     }
     // the usage sync runs again: the new server gets this minute's counters
     await waitFor(async () => (await redis.cmd('KEYS', 'llmux:rpm:dep-plain:*')).length > 0, { timeout: 3000, what: 'usage keys after the reconnect' });
+  });
+});
+
+describe('redis_url with a password and a database number', { skip: haveRedis ? false : 'redis-server is not installed (run scripts/deps.sh)' }, () => {
+  let sec;
+  let bad;
+  let good;
+  let lx;
+  before(async () => {
+    sec = await startRedisWithPassword('s3cret-pw');
+    bad = await startMock();
+    good = await startMock();
+    lx = await startLlmux(
+      config(
+        [
+          dep('pw', 'mock-status-500', bad, { model_info: { id: 'pw-bad' } }),
+          dep('pw', 'pw-good', good, { model_info: { id: 'pw-good' } }),
+        ],
+        { router: { redis_url: `redis://:s3cret-pw@127.0.0.1:${sec.port}/3`, allowed_fails: 0, cooldown_time: 30, num_retries: 1 } },
+      ),
+    );
+    await waitRedisStatus(lx, 'connected', 10000);
+  });
+  after(cleanup);
+
+  test('authenticates, selects db 3, and stores the cooldown there', async () => {
+    for (let i = 0; i < 4; i++) {
+      const r = await lx.chat('pw');
+      assert.equal(r.status, 200, r.text);
+    }
+    const replies = await waitFor(
+      async () => {
+        const out = await sec.cmd(['SELECT', '3'], ['KEYS', 'llmux:cd:*']);
+        return out[2].length > 0 ? out : null;
+      },
+      { timeout: 3000, what: 'a cooldown key in db 3' },
+    );
+    assert.deepEqual(replies[2], ['llmux:cd:pw-bad']);
+    const db0 = await sec.cmd(['SELECT', '0'], ['KEYS', 'llmux:*']);
+    assert.deepEqual(db0[2], [], 'nothing in db 0');
   });
 });

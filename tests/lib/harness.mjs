@@ -1055,3 +1055,67 @@ export async function startRedis({ port } = {}) {
   if (!bin) throw new Error('redis-server is not installed (scripts/deps.sh installs it)');
   return new RedisServer(bin, port ?? (await closedPort())).start();
 }
+
+/**
+ * Sends several commands on one connection (e.g. AUTH, SELECT, KEYS) and
+ * resolves to the array of replies, in order.
+ */
+export function redisPipeline(port, cmds, timeout = 2000) {
+  return new Promise((resolve, reject) => {
+    const s = net.connect({ port, host: '127.0.0.1' });
+    let buf = Buffer.alloc(0);
+    const t = setTimeout(() => {
+      s.destroy();
+      reject(new Error(`redis pipeline on ${port}: no reply within ${timeout} ms`));
+    }, timeout);
+    s.once('error', (err) => {
+      clearTimeout(t);
+      reject(err);
+    });
+    s.on('data', (d) => {
+      buf = Buffer.concat([buf, d]);
+      const out = [];
+      let at = 0;
+      while (out.length < cmds.length) {
+        const r = parseResp(buf, at);
+        if (!r) return;
+        out.push(r.value);
+        at = r.next;
+      }
+      clearTimeout(t);
+      s.destroy();
+      resolve(out);
+    });
+    s.once('connect', () => {
+      const parts = [];
+      for (const args of cmds) {
+        parts.push(Buffer.from(`*${args.length}\r\n`));
+        for (const a of args) {
+          const b = Buffer.from(String(a));
+          parts.push(Buffer.from(`$${b.length}\r\n`), b, Buffer.from('\r\n'));
+        }
+      }
+      s.write(Buffer.concat(parts));
+    });
+  });
+}
+
+/** redis-server with `requirepass` on a free loopback port; resolves to {port, proc, cmd(...cmds)}. */
+export async function startRedisWithPassword(password, timeout = 10000) {
+  const bin = redisServerBin();
+  if (!bin) throw new Error('redis-server is not installed (scripts/deps.sh installs it)');
+  const port = await closedPort();
+  const proc = new Proc('redis-server', bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', os.tmpdir(), '--requirepass', password]);
+  const end = Date.now() + timeout;
+  for (;;) {
+    try {
+      const [auth] = await redisPipeline(port, [['AUTH', password]]);
+      if (auth === 'OK') break;
+    } catch {
+      /* not listening yet */
+    }
+    if (!proc.running || Date.now() > end) throw new Error(`redis-server (requirepass) on ${port} did not start:\n${proc.tail()}`);
+    await sleep(50);
+  }
+  return { port, proc, cmd: (...cmds) => redisPipeline(port, [['AUTH', password], ...cmds]) };
+}
