@@ -24,6 +24,7 @@
 #include "core/jscan.h"
 #include "core/log.h"
 #include "core/util.h"
+#include "provider/params.h"
 #include "provider/prices.h"
 #include "provider/quirks.h"
 #include "route/retry.h"
@@ -38,32 +39,6 @@
 #define MAX_UP_HEADERS 8
 #define MAX_PASS_HEADERS 16
 #define PASS_STORE 8192
-
-/* Body members the proxy consumes and never sends upstream (COMPAT.md §3.4). */
-static const char *const proxy_fields[] = {
-    "metadata",           "fallbacks",      "num_retries",
-    "timeout",            "mock_response",  "mock_testing_fallbacks",
-    "mock_testing_rate_limit_error",         "mock_timeout",
-    "cache",              "caching",        "drop_params",
-    "api_key",            "api_base",       "api_version",
-    "litellm_logging_obj", "proxy_server_request", "secret_fields",
-    "context_window_fallbacks", "content_policy_fallbacks", "tags",
-    "litellm_metadata",   "litellm_call_id", "additional_drop_params",
-    "user_config",
-};
-
-/* litellm_params keys that are routing or credentials, never request defaults. */
-static const char *const not_defaults[] = {
-    "model", "api_key", "api_base", "api_version", "organization", "rpm", "tpm", "weight",
-    "order", "timeout", "stream_timeout", "num_retries", "max_parallel_requests",
-    "input_cost_per_token", "output_cost_per_token", "input_cost_per_second",
-    "output_cost_per_second", "region_name", "max_budget", "budget_duration", "tags",
-    "drop_params", "mock_response", "use_in_pass_through", "custom_llm_provider",
-    "cooldown_time", "aws_region_name", "aws_access_key_id", "aws_secret_access_key",
-    "aws_session_token", "aws_role_name", "vertex_project", "vertex_location",
-    "vertex_credentials", "additional_drop_params", "mock_timeout", "merge_reasoning_content_in_choices",
-    "health_check_timeout", "litellm_credential_name", "configurable_clientside_auth_params",
-};
 
 struct lmx_call {
     struct lmx_api_worker *w;
@@ -239,27 +214,16 @@ static void call_fail(struct lmx_call *c, int status, const char *type, const ch
 /* ------------------------------------------------------------------------ */
 /* Building the upstream request */
 
+/* Body members the proxy consumes and never sends upstream (COMPAT.md §3.4). */
 static bool is_proxy_field(const char *k)
 {
-    for (size_t i = 0; i < LMX_ARRAY_SIZE(proxy_fields); i++)
-        if (strcmp(k, proxy_fields[i]) == 0)
-            return true;
-    return false;
+    return lmx_param_internal(k);
 }
 
+/* litellm_params keys that are routing, credentials or prices, never call defaults. */
 static bool is_not_default(const char *k)
 {
-    /* credentials and endpoints of any provider family */
-    static const char *const prefixes[] = {"aws_", "vertex_", "azure_", "watsonx_", "api_",
-                                           "litellm_", "oci_", "snowflake_", "databricks_"};
-
-    for (size_t i = 0; i < LMX_ARRAY_SIZE(prefixes); i++)
-        if (strncmp(k, prefixes[i], strlen(prefixes[i])) == 0)
-            return true;
-    for (size_t i = 0; i < LMX_ARRAY_SIZE(not_defaults); i++)
-        if (strcmp(k, not_defaults[i]) == 0)
-            return true;
-    return false;
+    return lmx_param_not_default(k);
 }
 
 /* The upstream model name: the deployment's, with '*' replaced by what the wildcard matched. */
@@ -309,7 +273,7 @@ static int add_pass_headers(struct lmx_call *c)
 
 static int build_request(struct lmx_call *c, const struct lmx_provider_ops *ops)
 {
-    const char *drop[LMX_ARRAY_SIZE(proxy_fields) + 32];
+    const char *drop[96];
     size_t ndrop = 0;
     char model[512];
     struct lmx_buf raw, extra;

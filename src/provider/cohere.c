@@ -25,6 +25,7 @@
 #include "core/err.h"
 #include "core/util.h"
 #include "provider/cohere.h"
+#include "provider/params.h"
 #include "provider/provider.h"
 #include "upstream/sse.h"
 
@@ -53,78 +54,6 @@ struct co_state {
 /* ------------------------------------------------------------------------ */
 /* Helpers (errors, request parameters, JSON output) */
 
-static void
-set_err(struct lmx_perr *e, int status, const char *type, const char *param, const char *fmt, ...)
-    LMX_PRINTF(5, 6);
-
-static void
-set_err(struct lmx_perr *e, int status, const char *type, const char *param, const char *fmt, ...)
-{
-    va_list ap;
-
-    e->status = status;
-    snprintf(e->type, sizeof(e->type), "%s", type);
-    snprintf(e->param, sizeof(e->param), "%s", param != NULL ? param : "");
-    va_start(ap, fmt);
-    vsnprintf(e->message, sizeof(e->message), fmt, ap);
-    va_end(ap);
-}
-
-static bool in_list(const char *k, const char *const *list, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(k, list[i]) == 0)
-            return true;
-    return false;
-}
-
-/* Body keys the proxy consumes (never parameters of the call). */
-/* clang-format off */
-static const char *const internal_keys[] = {
-    "metadata", "fallbacks", "num_retries", "timeout", "mock_response", "mock_testing_fallbacks",
-    "mock_testing_rate_limit_error", "mock_timeout", "cache", "caching", "drop_params", "api_key",
-    "api_base", "api_version", "litellm_logging_obj", "proxy_server_request", "secret_fields",
-    "context_window_fallbacks", "content_policy_fallbacks", "tags", "litellm_metadata",
-    "litellm_call_id", "additional_drop_params", "user_config", "extra_headers", "base_model",
-    "guardrails", "prompt_id", "prompt_variables", "prompt_version", "max_retries",
-};
-/* clang-format on */
-
-/* litellm_params keys that are routing or credentials, never defaults of the call. */
-/* clang-format off */
-static const char *const not_defaults[] = {
-    "model", "api_key", "api_base", "api_version", "organization", "rpm", "tpm", "weight",
-    "order", "timeout", "stream_timeout", "num_retries", "max_parallel_requests",
-    "input_cost_per_token", "output_cost_per_token", "input_cost_per_second",
-    "output_cost_per_second", "region_name", "max_budget", "budget_duration", "tags",
-    "drop_params", "mock_response", "use_in_pass_through", "custom_llm_provider", "cooldown_time",
-    "aws_region_name", "aws_access_key_id", "aws_secret_access_key", "aws_session_token",
-    "aws_role_name", "vertex_project", "vertex_location", "vertex_credentials",
-    "additional_drop_params", "mock_timeout", "merge_reasoning_content_in_choices",
-    "health_check_timeout", "litellm_credential_name", "configurable_clientside_auth_params",
-    "stream", "max_retries", "model_info", "deployment_id", "tenant_id", "client_id",
-    "client_secret", "api_type",
-};
-/* clang-format on */
-
-/* A litellm_params key that configures LiteLLM itself (routing, credentials, prices). */
-static bool not_default(const char *k)
-{
-    static const char *const prefixes[] = {"aws_",        "vertex_",      "azure_",  "watsonx_",
-                                           "input_cost_", "output_cost_", "litellm_"};
-
-    for (size_t i = 0; i < LMX_ARRAY_SIZE(prefixes); i++)
-        if (strncmp(k, prefixes[i], strlen(prefixes[i])) == 0)
-            return true;
-    return in_list(k, not_defaults, LMX_ARRAY_SIZE(not_defaults));
-}
-
-static bool is_internal(const char *k)
-{
-    return in_list(k, internal_keys, LMX_ARRAY_SIZE(internal_keys)) ||
-           strncmp(k, "litellm_", 8) == 0 || strncmp(k, "mock_", 5) == 0;
-}
-
 /*
  * The call's parameters: the client's body, plus the deployment's
  * litellm_params as defaults (LiteLLM passes them as call arguments), minus
@@ -145,7 +74,7 @@ static json_t *call_params(const struct lmx_pcall *pc)
             goto fail;
     }
     json_object_foreach(lp, k, v) {
-        if (json_is_null(v) || not_default(k) || json_object_get(p, k) != NULL)
+        if (json_is_null(v) || lmx_param_not_default(k) || json_object_get(p, k) != NULL)
             continue;
         if (json_object_set(p, k, v) < 0)
             goto fail;
@@ -165,27 +94,7 @@ fail:
 /* An OpenAI parameter Cohere has no equivalent for: dropped (0) or refused (LMX_EBADPARAM). */
 static int unsupported(const struct lmx_pcall *pc, struct lmx_perr *err, const char *k)
 {
-    if (pc->drop_params)
-        return 0;
-    set_err(err, 400, "invalid_request_error", k,
-            "%s does not support parameter '%s' (model=%s). To drop unsupported parameters, set "
-            "`drop_params: true` in litellm_settings, on the deployment or in the request",
-            pc->dep->provider, k, pc->model);
-    return LMX_EBADPARAM;
-}
-
-static int dump_cb(const char *p, size_t n, void *ud)
-{
-    return lmx_buf_append(ud, p, n) < 0 ? -1 : 0;
-}
-
-/* Appends the compact JSON text of o to b. */
-static int dump_json(const json_t *o, struct lmx_buf *b)
-{
-    /* 15 digits: 0.9 goes out as 0.9, as the client wrote it, not 0.90000000000000002 */
-    return json_dump_callback(o, dump_cb, b, JSON_COMPACT | JSON_REAL_PRECISION(15)) < 0
-               ? LMX_ENOMEM
-               : 0;
+    return lmx_param_unsupported(pc, err, k, pc->dep->provider);
 }
 
 /* Sets o[k] = v (stolen); returns 0 or LMX_ENOMEM. */
@@ -283,7 +192,7 @@ user_content(const struct lmx_pcall *pc, const json_t *content, struct lmx_perr 
         return json_incref((json_t *)content);
     if (!json_is_array(content)) {
         *rc = LMX_EBADREQ;
-        set_err(err, 400, "invalid_request_error", "messages",
+        lmx_perr_set(err, 400, "invalid_request_error", "messages",
                 "cohere: a user message needs a string or a list of content parts");
         return NULL;
     }
@@ -305,7 +214,7 @@ user_content(const struct lmx_pcall *pc, const json_t *content, struct lmx_perr 
 
             if (!json_is_string(url)) {
                 *rc = LMX_EBADREQ;
-                set_err(err, 400, "invalid_request_error", "messages",
+                lmx_perr_set(err, 400, "invalid_request_error", "messages",
                         "cohere: an image_url part needs a url");
                 goto fail;
             }
@@ -317,7 +226,7 @@ user_content(const struct lmx_pcall *pc, const json_t *content, struct lmx_perr 
             if (pc->drop_params)
                 continue;
             *rc = LMX_EBADPARAM;
-            set_err(err, 400, "invalid_request_error", "messages",
+            lmx_perr_set(err, 400, "invalid_request_error", "messages",
                     "%s does not support content parts of type '%s' (model=%s)", pc->dep->provider,
                     ty != NULL ? ty : "(none)", pc->model);
             goto fail;
@@ -378,7 +287,7 @@ messages_out(const struct lmx_pcall *pc, const json_t *msgs, json_t *out, struct
     int rc = 0;
 
     if (!json_is_array(msgs) || json_array_size(msgs) == 0) {
-        set_err(err, 400, "invalid_request_error", "messages",
+        lmx_perr_set(err, 400, "invalid_request_error", "messages",
                 "cohere: 'messages' must be a non-empty list");
         return LMX_EBADREQ;
     }
@@ -388,7 +297,7 @@ messages_out(const struct lmx_pcall *pc, const json_t *msgs, json_t *out, struct
         json_t *o = NULL, *c = NULL;
 
         if (role == NULL) {
-            set_err(err, 400, "invalid_request_error", "messages",
+            lmx_perr_set(err, 400, "invalid_request_error", "messages",
                     "cohere: messages[%zu] has no role", i);
             return LMX_EBADREQ;
         }
@@ -438,7 +347,7 @@ messages_out(const struct lmx_pcall *pc, const json_t *msgs, json_t *out, struct
             o = json_pack("{s:s,s:s,s:o}", "role", "tool", "tool_call_id", id != NULL ? id : "",
                           "content", c != NULL ? c : json_string(""));
         } else {
-            set_err(err, 400, "invalid_request_error", "messages",
+            lmx_perr_set(err, 400, "invalid_request_error", "messages",
                     "%s does not support messages with role '%s' (model=%s)", pc->dep->provider,
                     role, pc->model);
             return LMX_EBADREQ;
@@ -457,7 +366,7 @@ tools_out(const struct lmx_pcall *pc, const json_t *tools, json_t *body, struct 
     int rc;
 
     if (!json_is_array(tools)) {
-        set_err(err, 400, "invalid_request_error", "tools", "cohere: 'tools' must be a list");
+        lmx_perr_set(err, 400, "invalid_request_error", "tools", "cohere: 'tools' must be a list");
         return LMX_EBADREQ;
     }
     if (json_array_size(tools) == 0)
@@ -475,7 +384,7 @@ tools_out(const struct lmx_pcall *pc, const json_t *tools, json_t *body, struct 
             if (pc->drop_params)
                 continue;
             json_decref(out);
-            set_err(err, 400, "invalid_request_error", "tools",
+            lmx_perr_set(err, 400, "invalid_request_error", "tools",
                     "%s supports only function tools with a name (model=%s)", pc->dep->provider,
                     pc->model);
             return LMX_EBADPARAM;
@@ -579,7 +488,7 @@ static int chat_body(struct lmx_pcall *pc, const json_t *params, json_t *body, s
     }
     json_object_foreach((json_t *)params, k, v) {
         rc = 0;
-        if (is_internal(k) || in_list(k, ignored, LMX_ARRAY_SIZE(ignored)) ||
+        if (lmx_param_internal(k) || lmx_param_in(k, ignored, LMX_ARRAY_SIZE(ignored)) ||
             strcmp(k, "tools") == 0)
             continue;
         if (strcmp(k, "temperature") == 0 || strcmp(k, "seed") == 0 ||
@@ -612,7 +521,7 @@ static int chat_body(struct lmx_pcall *pc, const json_t *params, json_t *body, s
         } else if (strcmp(k, "logprobs") == 0) {
             if (json_is_true(v))
                 rc = unsupported(pc, err, k);
-        } else if (in_list(k, refused, LMX_ARRAY_SIZE(refused)))
+        } else if (lmx_param_in(k, refused, LMX_ARRAY_SIZE(refused)))
             rc = unsupported(pc, err, k);
         else if (json_object_get(body, k) == NULL)
             rc = put(body, k, json_incref(v)); /* a Cohere parameter of its own */
@@ -642,20 +551,20 @@ embed_body(struct lmx_pcall *pc, const json_t *params, json_t *body, struct lmx_
                 break;
         }
         if (i < json_array_size(input)) {
-            set_err(err, 400, "invalid_request_error", "input",
+            lmx_perr_set(err, 400, "invalid_request_error", "input",
                     "%s embeddings take strings, not token arrays (model=%s)", pc->dep->provider,
                     pc->model);
             return LMX_EBADREQ;
         }
         texts = json_incref(input);
     } else {
-        set_err(err, 400, "invalid_request_error", "input",
+        lmx_perr_set(err, 400, "invalid_request_error", "input",
                 "cohere: 'input' must be a string or a non-empty list of strings");
         return LMX_EBADREQ;
     }
     if (fmt != NULL && strcmp(fmt, "float") != 0 && strcmp(fmt, "base64") != 0) {
         json_decref(texts);
-        set_err(err, 400, "invalid_request_error", "encoding_format",
+        lmx_perr_set(err, 400, "invalid_request_error", "encoding_format",
                 "cohere: encoding_format must be 'float' or 'base64'");
         return LMX_EBADREQ;
     }
@@ -674,7 +583,7 @@ embed_body(struct lmx_pcall *pc, const json_t *params, json_t *body, struct lmx_
     json_object_foreach((json_t *)params, k, v) {
         if (rc < 0)
             break;
-        if (is_internal(k) || strcmp(k, "input") == 0 || strcmp(k, "model") == 0 ||
+        if (lmx_param_internal(k) || strcmp(k, "input") == 0 || strcmp(k, "model") == 0 ||
             strcmp(k, "encoding_format") == 0 || strcmp(k, "input_type") == 0 ||
             strcmp(k, "user") == 0)
             continue;
@@ -702,7 +611,7 @@ static int co_build(struct lmx_pcall *pc, struct lmx_upreq *out, struct lmx_perr
     int rc = LMX_ENOMEM;
 
     if (pc->ep == LMX_EP_COMPLETIONS) {
-        set_err(err, 400, "invalid_request_error", NULL,
+        lmx_perr_set(err, 400, "invalid_request_error", NULL,
                 "%s does not serve /completions; use /chat/completions (model=%s)",
                 pc->dep->provider, pc->model);
         return LMX_EBADREQ;
@@ -738,7 +647,7 @@ static int co_build(struct lmx_pcall *pc, struct lmx_upreq *out, struct lmx_perr
     if (rc == 0 && key != NULL)
         rc = lmx_upreq_header(out, "Authorization", "Bearer %s", key);
     if (rc == 0)
-        rc = dump_json(body, &out->body);
+        rc = lmx_json_append(body, &out->body);
     out->method = "POST";
 out:
     json_decref(params);
@@ -803,7 +712,7 @@ static int parse_chat(struct lmx_pcall *pc, json_t *root, json_t **out, struct l
     int rc = LMX_ENOMEM;
 
     if (!json_is_object(msg)) {
-        set_err(err, 500, "internal_server_error", NULL,
+        lmx_perr_set(err, 500, "internal_server_error", NULL,
                 "cohere answered without a 'message' object");
         return LMX_EUPSTREAM;
     }
@@ -884,7 +793,7 @@ static int parse_embed(struct lmx_pcall *pc, json_t *root, json_t **out, struct 
         }
     }
     if (!json_is_array(list)) {
-        set_err(err, 500, "internal_server_error", NULL, "cohere answered without embeddings");
+        lmx_perr_set(err, 500, "internal_server_error", NULL, "cohere answered without embeddings");
         return LMX_EUPSTREAM;
     }
     data = json_array();
@@ -914,7 +823,7 @@ co_parse(struct lmx_pcall *pc, const char *body, size_t len, json_t **out, struc
     *out = NULL;
     if (!json_is_object(root)) {
         json_decref(root);
-        set_err(err, 500, "internal_server_error", NULL,
+        lmx_perr_set(err, 500, "internal_server_error", NULL,
                 "cohere returned a body that is not a JSON object: %.*s", (int)LMX_MIN(len, 120),
                 body);
         return LMX_EUPSTREAM;
@@ -1059,7 +968,7 @@ static int message_end(struct co_state *st, const json_t *ev)
 
     if ((fr != NULL && (strcmp(fr, "ERROR") == 0 || strcmp(fr, "TIMEOUT") == 0)) ||
         (json_is_string(e) && json_string_length(e) > 0)) {
-        set_err(st->err, 500, "internal_server_error", NULL, "cohere stream failed: %s",
+        lmx_perr_set(st->err, 500, "internal_server_error", NULL, "cohere stream failed: %s",
                 json_is_string(e) ? json_string_value(e) : fr);
         return LMX_EUPSTREAM;
     }
@@ -1100,7 +1009,7 @@ on_event(const char *event, size_t event_len, const char *data, size_t data_len,
         json_decref(ev);
         if (data_len == 6 && memcmp(data, "[DONE]", 6) == 0)
             return 0;
-        set_err(st->err, 500, "internal_server_error", NULL,
+        lmx_perr_set(st->err, 500, "internal_server_error", NULL,
                 "cohere sent a malformed stream event: %.120s", data);
         return LMX_EUPSTREAM;
     }
@@ -1127,7 +1036,7 @@ on_event(const char *event, size_t event_len, const char *data, size_t data_len,
     } else if (strcmp(type, "error") == 0) {
         const char *msg = json_string_value(json_object_get(ev, "message"));
 
-        set_err(st->err, 500, "internal_server_error", NULL, "cohere stream failed: %s",
+        lmx_perr_set(st->err, 500, "internal_server_error", NULL, "cohere stream failed: %s",
                 msg != NULL ? msg : data);
         rc = LMX_EUPSTREAM;
     }
@@ -1150,7 +1059,7 @@ static int co_stream_feed(
     st->err = err;
     rc = lmx_sse_reader_feed(&st->sse, p, n, on_event, st);
     if (rc == LMX_ETOOBIG)
-        set_err(err, 500, "internal_server_error", NULL,
+        lmx_perr_set(err, 500, "internal_server_error", NULL,
                 "cohere sent a stream event larger than %u bytes", CO_EVENT_MAX);
     return rc;
 }
@@ -1170,7 +1079,7 @@ static int co_stream_end(struct lmx_pcall *pc, lmx_chunk_cb cb, void *ud, struct
     if (rc < 0)
         return rc;
     if (!st->finished) {
-        set_err(err, 500, "internal_server_error", NULL,
+        lmx_perr_set(err, 500, "internal_server_error", NULL,
                 "cohere stream ended before its message-end event");
         return LMX_EUPSTREAM;
     }
@@ -1204,9 +1113,9 @@ co_map_error(struct lmx_pcall *pc, long status, const char *body, size_t len, st
         msg = json_is_string(e) ? json_string_value(e)
                                 : json_string_value(json_object_get(e, "message"));
     if (msg != NULL && msg[0] != '\0')
-        set_err(out, st, error_type(st), NULL, "%s", msg);
+        lmx_perr_set(out, st, error_type(st), NULL, "%s", msg);
     else
-        set_err(out, st, error_type(st), NULL, "cohere returned HTTP %d: %.*s", st,
+        lmx_perr_set(out, st, error_type(st), NULL, "cohere returned HTTP %d: %.*s", st,
                 (int)LMX_MIN(len, 300), body != NULL ? body : "");
     json_decref(root);
 }

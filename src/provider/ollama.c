@@ -31,6 +31,7 @@
 #include "core/err.h"
 #include "core/util.h"
 #include "provider/ollama.h"
+#include "provider/params.h"
 #include "provider/provider.h"
 
 #define OL_DEFAULT_BASE "http://localhost:11434"
@@ -57,78 +58,6 @@ struct ol_state {
 /* ------------------------------------------------------------------------ */
 /* Helpers (errors, request parameters, JSON output) */
 
-static void
-set_err(struct lmx_perr *e, int status, const char *type, const char *param, const char *fmt, ...)
-    LMX_PRINTF(5, 6);
-
-static void
-set_err(struct lmx_perr *e, int status, const char *type, const char *param, const char *fmt, ...)
-{
-    va_list ap;
-
-    e->status = status;
-    snprintf(e->type, sizeof(e->type), "%s", type);
-    snprintf(e->param, sizeof(e->param), "%s", param != NULL ? param : "");
-    va_start(ap, fmt);
-    vsnprintf(e->message, sizeof(e->message), fmt, ap);
-    va_end(ap);
-}
-
-static bool in_list(const char *k, const char *const *list, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(k, list[i]) == 0)
-            return true;
-    return false;
-}
-
-/* Body keys the proxy consumes (never parameters of the call). */
-/* clang-format off */
-static const char *const internal_keys[] = {
-    "metadata", "fallbacks", "num_retries", "timeout", "mock_response", "mock_testing_fallbacks",
-    "mock_testing_rate_limit_error", "mock_timeout", "cache", "caching", "drop_params", "api_key",
-    "api_base", "api_version", "litellm_logging_obj", "proxy_server_request", "secret_fields",
-    "context_window_fallbacks", "content_policy_fallbacks", "tags", "litellm_metadata",
-    "litellm_call_id", "additional_drop_params", "user_config", "extra_headers", "base_model",
-    "guardrails", "prompt_id", "prompt_variables", "prompt_version", "max_retries",
-};
-/* clang-format on */
-
-/* litellm_params keys that are routing or credentials, never defaults of the call. */
-/* clang-format off */
-static const char *const not_defaults[] = {
-    "model", "api_key", "api_base", "api_version", "organization", "rpm", "tpm", "weight",
-    "order", "timeout", "stream_timeout", "num_retries", "max_parallel_requests",
-    "input_cost_per_token", "output_cost_per_token", "input_cost_per_second",
-    "output_cost_per_second", "region_name", "max_budget", "budget_duration", "tags",
-    "drop_params", "mock_response", "use_in_pass_through", "custom_llm_provider", "cooldown_time",
-    "aws_region_name", "aws_access_key_id", "aws_secret_access_key", "aws_session_token",
-    "aws_role_name", "vertex_project", "vertex_location", "vertex_credentials",
-    "additional_drop_params", "mock_timeout", "merge_reasoning_content_in_choices",
-    "health_check_timeout", "litellm_credential_name", "configurable_clientside_auth_params",
-    "stream", "max_retries", "model_info", "deployment_id", "tenant_id", "client_id",
-    "client_secret", "api_type",
-};
-/* clang-format on */
-
-/* A litellm_params key that configures LiteLLM itself (routing, credentials, prices). */
-static bool not_default(const char *k)
-{
-    static const char *const prefixes[] = {"aws_",        "vertex_",      "azure_",  "watsonx_",
-                                           "input_cost_", "output_cost_", "litellm_"};
-
-    for (size_t i = 0; i < LMX_ARRAY_SIZE(prefixes); i++)
-        if (strncmp(k, prefixes[i], strlen(prefixes[i])) == 0)
-            return true;
-    return in_list(k, not_defaults, LMX_ARRAY_SIZE(not_defaults));
-}
-
-static bool is_internal(const char *k)
-{
-    return in_list(k, internal_keys, LMX_ARRAY_SIZE(internal_keys)) ||
-           strncmp(k, "litellm_", 8) == 0 || strncmp(k, "mock_", 5) == 0;
-}
-
 /*
  * The call's parameters: the client's body, plus the deployment's
  * litellm_params as defaults (LiteLLM passes them as call arguments), minus
@@ -149,7 +78,7 @@ static json_t *call_params(const struct lmx_pcall *pc)
             goto fail;
     }
     json_object_foreach(lp, k, v) {
-        if (json_is_null(v) || not_default(k) || json_object_get(p, k) != NULL)
+        if (json_is_null(v) || lmx_param_not_default(k) || json_object_get(p, k) != NULL)
             continue;
         if (json_object_set(p, k, v) < 0)
             goto fail;
@@ -169,26 +98,7 @@ fail:
 /* An OpenAI parameter Ollama has no equivalent for: dropped (0) or refused (LMX_EBADPARAM). */
 static int unsupported(const struct lmx_pcall *pc, struct lmx_perr *err, const char *k)
 {
-    if (pc->drop_params)
-        return 0;
-    set_err(err, 400, "invalid_request_error", k,
-            "%s does not support parameter '%s' (model=%s). To drop unsupported parameters, set "
-            "`drop_params: true` in litellm_settings, on the deployment or in the request",
-            pc->dep->provider, k, pc->model);
-    return LMX_EBADPARAM;
-}
-
-static int dump_cb(const char *p, size_t n, void *ud)
-{
-    return lmx_buf_append(ud, p, n) < 0 ? -1 : 0;
-}
-
-static int dump_json(const json_t *o, struct lmx_buf *b)
-{
-    /* 15 digits: 0.9 goes out as 0.9, as the client wrote it, not 0.90000000000000002 */
-    return json_dump_callback(o, dump_cb, b, JSON_COMPACT | JSON_REAL_PRECISION(15)) < 0
-               ? LMX_ENOMEM
-               : 0;
+    return lmx_param_unsupported(pc, err, k, pc->dep->provider);
 }
 
 /* Sets o[k] = v (stolen); returns 0 or LMX_ENOMEM. */
@@ -341,7 +251,7 @@ static json_t *tool_calls_out(const json_t *tcs, struct lmx_perr *err, int *rc)
                 json_decref(args);
                 json_decref(out);
                 *rc = LMX_EBADREQ;
-                set_err(err, 400, "invalid_request_error", "messages",
+                lmx_perr_set(err, 400, "invalid_request_error", "messages",
                         "ollama: the arguments of tool call '%s' are not a JSON object",
                         name != NULL ? name : "");
                 return NULL;
@@ -381,7 +291,7 @@ chat_messages(const struct lmx_pcall *pc, const json_t *msgs, json_t *out, struc
         if (role == NULL || (strcmp(role, "system") != 0 && strcmp(role, "developer") != 0 &&
                              strcmp(role, "user") != 0 && strcmp(role, "assistant") != 0 &&
                              strcmp(role, "tool") != 0)) {
-            set_err(err, 400, "invalid_request_error", "messages",
+            lmx_perr_set(err, 400, "invalid_request_error", "messages",
                     "%s does not support messages with role '%s' (model=%s)", pc->dep->provider,
                     role != NULL ? role : "(none)", pc->model);
             rc = LMX_EBADREQ;
@@ -513,7 +423,7 @@ text_prompt(const struct lmx_pcall *pc, const json_t *p, json_t *body, struct lm
     if (json_is_array(p) && json_array_size(p) == 1)
         p = json_array_get(p, 0);
     if (!json_is_string(p)) {
-        set_err(err, 400, "invalid_request_error", "prompt",
+        lmx_perr_set(err, 400, "invalid_request_error", "prompt",
                 "%s takes one text prompt on /completions (model=%s)", pc->dep->provider,
                 pc->model);
         return LMX_EBADREQ;
@@ -585,7 +495,7 @@ static int params_out(
 
     json_object_foreach((json_t *)params, k, v) {
         rc = 0;
-        if (is_internal(k) || in_list(k, ignored, LMX_ARRAY_SIZE(ignored)) ||
+        if (lmx_param_internal(k) || lmx_param_in(k, ignored, LMX_ARRAY_SIZE(ignored)) ||
             strcmp(k, "tools") == 0)
             continue;
         if (strcmp(k, "max_tokens") == 0) {
@@ -605,7 +515,7 @@ static int params_out(
         } else if (strcmp(k, "n") == 0) {
             if (int_of(v) > 1)
                 rc = unsupported(pc, err, k);
-        } else if (in_list(k, refused, LMX_ARRAY_SIZE(refused))) {
+        } else if (lmx_param_in(k, refused, LMX_ARRAY_SIZE(refused))) {
             if (!(strcmp(k, "logprobs") == 0 && !json_is_true(v)))
                 rc = unsupported(pc, err, k);
         } else if (strcmp(k, "options") == 0 && json_is_object(v)) {
@@ -616,7 +526,7 @@ static int params_out(
                 if (rc == 0 && json_object_get(opts, ok) == NULL)
                     rc = put(opts, ok, json_incref(ov));
             }
-        } else if (in_list(k, top_level, LMX_ARRAY_SIZE(top_level)) ||
+        } else if (lmx_param_in(k, top_level, LMX_ARRAY_SIZE(top_level)) ||
                    (strcmp(k, "system") == 0 && st->mode != OL_CHAT)) {
             if (json_object_get(body, k) == NULL)
                 rc = put(body, k, json_incref(v));
@@ -648,7 +558,7 @@ embed_body(struct lmx_pcall *pc, const json_t *params, json_t *body, struct lmx_
     }
     if (!json_is_string(input) &&
         !(json_is_array(input) && json_array_size(input) > 0 && i == json_array_size(input))) {
-        set_err(err, 400, "invalid_request_error", "input",
+        lmx_perr_set(err, 400, "invalid_request_error", "input",
                 "%s embeddings take a string or a non-empty list of strings (model=%s)",
                 pc->dep->provider, pc->model);
         return LMX_EBADREQ;
@@ -664,7 +574,7 @@ embed_body(struct lmx_pcall *pc, const json_t *params, json_t *body, struct lmx_
     json_object_foreach((json_t *)params, k, v) {
         if (rc < 0)
             break;
-        if (is_internal(k) || in_list(k, ignored, LMX_ARRAY_SIZE(ignored)))
+        if (lmx_param_internal(k) || lmx_param_in(k, ignored, LMX_ARRAY_SIZE(ignored)))
             continue;
         if (json_object_get(body, k) == NULL)
             rc = put(body, k, json_incref(v)); /* dimensions, truncate, keep_alive, options */
@@ -679,7 +589,7 @@ static int chat_body(struct lmx_pcall *pc, const json_t *params, json_t *body, s
     int rc;
 
     if (st->mode != OL_TEXT && (!json_is_array(msgs) || json_array_size(msgs) == 0)) {
-        set_err(err, 400, "invalid_request_error", "messages",
+        lmx_perr_set(err, 400, "invalid_request_error", "messages",
                 "ollama: 'messages' must be a non-empty list");
         return LMX_EBADREQ;
     }
@@ -782,7 +692,7 @@ static int ol_build(struct lmx_pcall *pc, struct lmx_upreq *out, struct lmx_perr
     if (rc == 0 && key != NULL && key[0] != '\0')
         rc = lmx_upreq_header(out, "Authorization", "Bearer %s", key);
     if (rc == 0)
-        rc = dump_json(body, &out->body);
+        rc = lmx_json_append(body, &out->body);
     out->method = "POST";
 out:
     json_decref(params);
@@ -860,7 +770,7 @@ static int upstream_error(struct lmx_perr *err, const json_t *e)
     const char *msg =
         json_is_string(e) ? json_string_value(e) : json_string_value(json_object_get(e, "message"));
 
-    set_err(err, 500, "internal_server_error", NULL, "%s",
+    lmx_perr_set(err, 500, "internal_server_error", NULL, "%s",
             msg != NULL && msg[0] != '\0' ? msg : "ollama reported an error");
     return LMX_EUPSTREAM;
 }
@@ -877,7 +787,7 @@ static int parse_embed(struct lmx_pcall *pc, json_t *root, json_t **out, struct 
         json_incref(list);
     if (!json_is_array(list)) {
         json_decref(list);
-        set_err(err, 500, "internal_server_error", NULL, "ollama answered without embeddings");
+        lmx_perr_set(err, 500, "internal_server_error", NULL, "ollama answered without embeddings");
         return LMX_EUPSTREAM;
     }
     data = json_array();
@@ -966,7 +876,7 @@ ol_parse(struct lmx_pcall *pc, const char *body, size_t len, json_t **out, struc
     *out = NULL;
     if (!json_is_object(root)) {
         json_decref(root);
-        set_err(err, 500, "internal_server_error", NULL,
+        lmx_perr_set(err, 500, "internal_server_error", NULL,
                 "ollama returned a body that is not a JSON object: %.*s", (int)LMX_MIN(len, 120),
                 body);
         return LMX_EUPSTREAM;
@@ -1091,7 +1001,7 @@ static int on_line(struct ol_state *st, const char *p, size_t n)
     o = json_loadb(p, n, 0, NULL);
     if (!json_is_object(o)) {
         json_decref(o);
-        set_err(st->err, 500, "internal_server_error", NULL,
+        lmx_perr_set(st->err, 500, "internal_server_error", NULL,
                 "ollama sent a malformed stream line: %.*s", (int)LMX_MIN(n, 120), p);
         return LMX_EUPSTREAM;
     }
@@ -1146,7 +1056,7 @@ static int ol_stream_feed(
         if (nl == NULL) {
             rc = lmx_buf_append(&st->line, p, (size_t)(end - p));
             if (rc == LMX_ETOOBIG)
-                set_err(err, 500, "internal_server_error", NULL,
+                lmx_perr_set(err, 500, "internal_server_error", NULL,
                         "ollama sent a stream line longer than %u bytes", OL_LINE_MAX);
             return rc;
         }
@@ -1160,7 +1070,7 @@ static int ol_stream_feed(
         }
         if (rc < 0) {
             if (rc == LMX_ETOOBIG)
-                set_err(err, 500, "internal_server_error", NULL,
+                lmx_perr_set(err, 500, "internal_server_error", NULL,
                         "ollama sent a stream line longer than %u bytes", OL_LINE_MAX);
             return rc;
         }
@@ -1187,7 +1097,7 @@ static int ol_stream_end(struct lmx_pcall *pc, lmx_chunk_cb cb, void *ud, struct
             return rc;
     }
     if (!st->done) {
-        set_err(err, 500, "internal_server_error", NULL,
+        lmx_perr_set(err, 500, "internal_server_error", NULL,
                 "ollama stream ended before its done:true line");
         return LMX_EUPSTREAM;
     }
@@ -1217,9 +1127,9 @@ ol_map_error(struct lmx_pcall *pc, long status, const char *body, size_t len, st
 
     LMX_UNUSED(pc);
     if (msg != NULL && msg[0] != '\0')
-        set_err(out, st, error_type(st), NULL, "%s", msg);
+        lmx_perr_set(out, st, error_type(st), NULL, "%s", msg);
     else
-        set_err(out, st, error_type(st), NULL, "ollama returned HTTP %d: %.*s", st,
+        lmx_perr_set(out, st, error_type(st), NULL, "ollama returned HTTP %d: %.*s", st,
                 (int)LMX_MIN(len, 300), body != NULL ? body : "");
     json_decref(root);
 }
