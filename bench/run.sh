@@ -482,9 +482,19 @@ for n in "${NOTES[@]}"; do echo "note: $n"; done
     case $BUILD in /*) bb=$BUILD ;; *) bb=$PWD/$BUILD ;; esac
     BENCH_BUILD="$bb" bench/retry.sh
 } >>"$TMP/RESULTS.md" 2>/dev/null || note "bench/retry.sh failed"
+# translation cost per family (issue: provider adapters), from the recorded traffic in shared/
+{
+    echo
+    echo "## Translation"
+    echo
+    echo "Command: \`$BUILD/llmux-bench-translate\` (build() of a chat request, parse() of a recorded"
+    echo "answer, stream_feed() of a recorded stream per chunk produced; targets <= 30 us per"
+    echo "non-stream call, <= 3 us per chunk)."
+    echo
+    LMX_FIXTURES="${LMX_FIXTURES:-$ROOT/../shared/fixtures}" "$BUILD/llmux-bench-translate"
+} >>"$TMP/RESULTS.md" 2>/dev/null || note "llmux-bench-translate failed"
 if [ "$RESULTS" != - ]; then
     cp "$TMP/RESULTS.md" "$RESULTS"
     echo "wrote $RESULTS"
-fi
 fi
 exit "$FAILED"
