@@ -54,63 +54,12 @@ struct co_state {
 /* ------------------------------------------------------------------------ */
 /* Helpers (errors, request parameters, JSON output) */
 
-/*
- * The call's parameters: the client's body, plus the deployment's
- * litellm_params as defaults (LiteLLM passes them as call arguments), minus
- * additional_drop_params. A new reference, or NULL when out of memory.
- */
-static json_t *call_params(const struct lmx_pcall *pc)
-{
-    json_t *p = json_object();
-    json_t *lp = pc->dep != NULL ? pc->dep->litellm_params : NULL;
-    json_t *adp = json_object_get(lp, "additional_drop_params");
-    const char *k;
-    json_t *v;
-
-    if (p == NULL)
-        return NULL;
-    json_object_foreach((json_t *)pc->req, k, v) {
-        if (!json_is_null(v) && json_object_set(p, k, v) < 0)
-            goto fail;
-    }
-    json_object_foreach(lp, k, v) {
-        if (json_is_null(v) || lmx_param_not_default(k) || json_object_get(p, k) != NULL)
-            continue;
-        if (json_object_set(p, k, v) < 0)
-            goto fail;
-    }
-    for (size_t i = 0; json_is_array(adp) && i < json_array_size(adp); i++) {
-        const char *s = json_string_value(json_array_get(adp, i));
-
-        if (s != NULL)
-            json_object_del(p, s);
-    }
-    return p;
-fail:
-    json_decref(p);
-    return NULL;
-}
-
 /* An OpenAI parameter Cohere has no equivalent for: dropped (0) or refused (LMX_EBADPARAM). */
 static int unsupported(const struct lmx_pcall *pc, struct lmx_perr *err, const char *k)
 {
     return lmx_param_unsupported(pc, err, k, pc->dep->provider);
 }
 
-/* Sets o[k] = v (stolen); returns 0 or LMX_ENOMEM. */
-static int put(json_t *o, const char *k, json_t *v)
-{
-    return json_object_set_new(o, k, v) < 0 ? LMX_ENOMEM : 0;
-}
-
-static long long int_of(const json_t *v)
-{
-    if (json_is_integer(v))
-        return json_integer_value(v);
-    if (json_is_real(v))
-        return (long long)json_real_value(v);
-    return 0;
-}
 
 /* The text of an OpenAI content value: a string, or its text parts joined. New ref or NULL. */
 static json_t *text_of(const json_t *content)
@@ -324,11 +273,11 @@ messages_out(const struct lmx_pcall *pc, const json_t *msgs, json_t *out, struct
             if (json_is_array(tcs) && json_array_size(tcs) > 0) {
                 /* text before tool calls is Cohere's tool plan */
                 if (text != NULL && text[0] != '\0')
-                    rc = put(o, "tool_plan", json_incref(c));
+                    rc = lmx_json_put(o, "tool_plan", json_incref(c));
                 if (rc == 0)
-                    rc = put(o, "tool_calls", tool_calls_out(tcs));
+                    rc = lmx_json_put(o, "tool_calls", tool_calls_out(tcs));
             } else if (text != NULL && text[0] != '\0') {
-                rc = put(o, "content", json_incref(c));
+                rc = lmx_json_put(o, "content", json_incref(c));
             } else {
                 /* an empty assistant turn: Cohere refuses it, LiteLLM's callers send it */
                 json_decref(o);
@@ -393,10 +342,10 @@ tools_out(const struct lmx_pcall *pc, const json_t *tools, json_t *body, struct 
         rc = f == NULL ? LMX_ENOMEM : 0;
         v = json_object_get(fn, "description");
         if (rc == 0 && json_is_string(v))
-            rc = put(f, "description", json_incref(v));
+            rc = lmx_json_put(f, "description", json_incref(v));
         v = json_object_get(fn, "parameters");
         if (rc == 0 && json_is_object(v))
-            rc = put(f, "parameters", json_incref(v));
+            rc = lmx_json_put(f, "parameters", json_incref(v));
         if (rc == 0) {
             /* "o" takes f even when the pack fails */
             if (json_array_append_new(
@@ -410,16 +359,16 @@ tools_out(const struct lmx_pcall *pc, const json_t *tools, json_t *body, struct 
             return rc;
         }
     }
-    return put(body, "tools", out);
+    return lmx_json_put(body, "tools", out);
 }
 
 /* stop -> stop_sequences (always a list). */
 static int stop_out(json_t *body, const json_t *v)
 {
     if (json_is_string(v))
-        return put(body, "stop_sequences", json_pack("[O]", v));
+        return lmx_json_put(body, "stop_sequences", json_pack("[O]", v));
     if (json_is_array(v))
-        return json_array_size(v) > 0 ? put(body, "stop_sequences", json_incref((json_t *)v)) : 0;
+        return json_array_size(v) > 0 ? lmx_json_put(body, "stop_sequences", json_incref((json_t *)v)) : 0;
     return 0;
 }
 
@@ -432,9 +381,9 @@ response_format_out(const struct lmx_pcall *pc, const json_t *v, json_t *body, s
     if (ty != NULL && strcmp(ty, "text") == 0)
         return 0;
     if (ty != NULL && strcmp(ty, "json_object") == 0)
-        return put(body, "response_format", json_pack("{s:s}", "type", "json_object"));
+        return lmx_json_put(body, "response_format", json_pack("{s:s}", "type", "json_object"));
     if (ty != NULL && strcmp(ty, "json_schema") == 0 && json_is_object(schema))
-        return put(body, "response_format",
+        return lmx_json_put(body, "response_format",
                    json_pack("{s:s,s:O}", "type", "json_object", "json_schema", schema));
     return unsupported(pc, err, "response_format");
 }
@@ -444,11 +393,11 @@ static int tool_choice_out(const json_t *v, json_t *body)
     const char *s = json_string_value(v);
 
     if (s != NULL && strcmp(s, "required") == 0)
-        return put(body, "tool_choice", json_string("REQUIRED"));
+        return lmx_json_put(body, "tool_choice", json_string("REQUIRED"));
     if (s != NULL && strcmp(s, "none") == 0)
-        return put(body, "tool_choice", json_string("NONE"));
+        return lmx_json_put(body, "tool_choice", json_string("NONE"));
     if (json_is_object(v)) /* a named function: Cohere can only force "some tool" */
-        return put(body, "tool_choice", json_string("REQUIRED"));
+        return lmx_json_put(body, "tool_choice", json_string("REQUIRED"));
     return 0; /* "auto" is Cohere's default */
 }
 
@@ -474,8 +423,8 @@ static int chat_body(struct lmx_pcall *pc, const json_t *params, json_t *body, s
     const char *k;
     int rc;
 
-    if (msgs == NULL || put(body, "model", json_string(pc->model)) < 0 ||
-        put(body, "messages", msgs) < 0)
+    if (msgs == NULL || lmx_json_put(body, "model", json_string(pc->model)) < 0 ||
+        lmx_json_put(body, "messages", msgs) < 0)
         return LMX_ENOMEM;
     rc = messages_out(pc, json_object_get(params, "messages"), msgs, err);
     if (rc < 0)
@@ -493,16 +442,16 @@ static int chat_body(struct lmx_pcall *pc, const json_t *params, json_t *body, s
             continue;
         if (strcmp(k, "temperature") == 0 || strcmp(k, "seed") == 0 ||
             strcmp(k, "frequency_penalty") == 0 || strcmp(k, "presence_penalty") == 0)
-            rc = put(body, k, json_incref(v));
+            rc = lmx_json_put(body, k, json_incref(v));
         else if (strcmp(k, "max_tokens") == 0) {
             if (json_object_get(params, "max_completion_tokens") == NULL)
-                rc = put(body, "max_tokens", json_incref(v));
+                rc = lmx_json_put(body, "max_tokens", json_incref(v));
         } else if (strcmp(k, "max_completion_tokens") == 0)
-            rc = put(body, "max_tokens", json_incref(v));
+            rc = lmx_json_put(body, "max_tokens", json_incref(v));
         else if (strcmp(k, "top_p") == 0)
-            rc = put(body, "p", json_incref(v));
+            rc = lmx_json_put(body, "p", json_incref(v));
         else if (strcmp(k, "top_k") == 0)
-            rc = put(body, "k", json_incref(v));
+            rc = lmx_json_put(body, "k", json_incref(v));
         else if (strcmp(k, "stop") == 0)
             rc = stop_out(body, v);
         else if (strcmp(k, "tool_choice") == 0)
@@ -512,11 +461,11 @@ static int chat_body(struct lmx_pcall *pc, const json_t *params, json_t *body, s
         else if (strcmp(k, "reasoning_effort") == 0) {
             const char *s = json_string_value(v);
 
-            rc = put(body, "thinking",
+            rc = lmx_json_put(body, "thinking",
                      json_pack("{s:s}", "type",
                                s != NULL && strcmp(s, "none") == 0 ? "disabled" : "enabled"));
         } else if (strcmp(k, "n") == 0) {
-            if (int_of(v) > 1)
+            if (lmx_json_int(v) > 1)
                 rc = unsupported(pc, err, k);
         } else if (strcmp(k, "logprobs") == 0) {
             if (json_is_true(v))
@@ -524,12 +473,12 @@ static int chat_body(struct lmx_pcall *pc, const json_t *params, json_t *body, s
         } else if (lmx_param_in(k, refused, LMX_ARRAY_SIZE(refused)))
             rc = unsupported(pc, err, k);
         else if (json_object_get(body, k) == NULL)
-            rc = put(body, k, json_incref(v)); /* a Cohere parameter of its own */
+            rc = lmx_json_put(body, k, json_incref(v)); /* a Cohere parameter of its own */
         if (rc < 0)
             return rc;
     }
     if (pc->stream)
-        rc = put(body, "stream", json_true());
+        rc = lmx_json_put(body, "stream", json_true());
     return rc;
 }
 
@@ -570,16 +519,16 @@ embed_body(struct lmx_pcall *pc, const json_t *params, json_t *body, struct lmx_
     }
     st->emb_base64 = fmt != NULL && strcmp(fmt, "base64") == 0;
     v = json_object_get(params, "input_type");
-    rc = put(body, "model", json_string(pc->model));
+    rc = lmx_json_put(body, "model", json_string(pc->model));
     if (rc == 0)
-        rc = put(body, "texts", texts);
+        rc = lmx_json_put(body, "texts", texts);
     else
         json_decref(texts);
     if (rc == 0)
-        rc = put(body, "input_type",
+        rc = lmx_json_put(body, "input_type",
                  json_is_string(v) ? json_incref(v) : json_string("search_document"));
     if (rc == 0)
-        rc = put(body, "embedding_types", json_pack("[s]", st->emb_base64 ? "base64" : "float"));
+        rc = lmx_json_put(body, "embedding_types", json_pack("[s]", st->emb_base64 ? "base64" : "float"));
     json_object_foreach((json_t *)params, k, v) {
         if (rc < 0)
             break;
@@ -588,9 +537,9 @@ embed_body(struct lmx_pcall *pc, const json_t *params, json_t *body, struct lmx_
             strcmp(k, "user") == 0)
             continue;
         if (strcmp(k, "dimensions") == 0)
-            rc = put(body, "output_dimension", json_incref(v));
+            rc = lmx_json_put(body, "output_dimension", json_incref(v));
         else if (json_object_get(body, k) == NULL)
-            rc = put(body, k, json_incref(v));
+            rc = lmx_json_put(body, k, json_incref(v));
     }
     return rc;
 }
@@ -627,7 +576,7 @@ static int co_build(struct lmx_pcall *pc, struct lmx_upreq *out, struct lmx_perr
     st->cur_tool = -1;
     pc->state = st;
 
-    params = call_params(pc);
+    params = lmx_param_call(pc);
     body = json_object();
     if (params == NULL || body == NULL)
         goto out;
@@ -684,9 +633,9 @@ static json_t *usage_of(const json_t *u)
 
     if (!json_is_object(t))
         t = json_object_get(u, "billed_units");
-    return usage_json(int_of(json_object_get(t, "input_tokens")),
-                      int_of(json_object_get(t, "output_tokens")),
-                      int_of(json_object_get(u, "cached_tokens")));
+    return usage_json(lmx_json_int(json_object_get(t, "input_tokens")),
+                      lmx_json_int(json_object_get(t, "output_tokens")),
+                      lmx_json_int(json_object_get(u, "cached_tokens")));
 }
 
 static const char *finish_of(const char *r)
@@ -741,13 +690,13 @@ static int parse_chat(struct lmx_pcall *pc, json_t *root, json_t **out, struct l
     m = json_pack("{s:s}", "role", "assistant");
     if (m == NULL)
         goto out;
-    rc = put(m, "content",
+    rc = lmx_json_put(m, "content",
              tcs != NULL && text.len == 0 ? json_null()
                                           : json_stringn(text.data ? text.data : "", text.len));
     if (rc == 0 && think.len > 0)
-        rc = put(m, "reasoning_content", json_stringn(think.data, think.len));
+        rc = lmx_json_put(m, "reasoning_content", json_stringn(think.data, think.len));
     if (rc == 0 && tcs != NULL)
-        rc = put(m, "tool_calls", tool_calls_out(tcs));
+        rc = lmx_json_put(m, "tool_calls", tool_calls_out(tcs));
     o = json_pack("{s:s,s:s,s:I,s:s,s:[{s:i,s:o,s:s}]}", "id", st->id, "object", "chat.completion",
                   "created", (json_int_t)st->created, "model", pc->model, "choices", "index", 0,
                   "message", m, "finish_reason",
@@ -757,7 +706,7 @@ static int parse_chat(struct lmx_pcall *pc, json_t *root, json_t **out, struct l
         rc = LMX_ENOMEM;
         goto out;
     }
-    rc = put(o, "usage", usage_of(json_object_get(root, "usage")));
+    rc = lmx_json_put(o, "usage", usage_of(json_object_get(root, "usage")));
     if (rc < 0) {
         json_decref(o);
         goto out;
@@ -775,7 +724,7 @@ static int parse_embed(struct lmx_pcall *pc, json_t *root, json_t **out, struct 
     json_t *emb = json_object_get(root, "embeddings"), *list, *data, *e, *o;
     json_t *bu = json_object_get(json_object_get(root, "meta"), "billed_units");
     long long tokens =
-        int_of(json_object_get(bu, "input_tokens")) + int_of(json_object_get(bu, "images"));
+        lmx_json_int(json_object_get(bu, "input_tokens")) + lmx_json_int(json_object_get(bu, "images"));
     size_t i;
 
     list = json_is_array(emb)
@@ -874,7 +823,7 @@ static int start(struct co_state *st)
     st->started = true;
     c = chunk_new(st, &d);
     if (c != NULL &&
-        (put(d, "role", json_string("assistant")) < 0 || put(d, "content", json_string("")) < 0)) {
+        (lmx_json_put(d, "role", json_string("assistant")) < 0 || lmx_json_put(d, "content", json_string("")) < 0)) {
         json_decref(c);
         c = NULL;
     }
@@ -890,7 +839,7 @@ static int delta_text(struct co_state *st, const char *key, const char *s)
     if (rc < 0 || s == NULL || s[0] == '\0')
         return rc;
     c = chunk_new(st, &d);
-    if (c != NULL && put(d, key, json_string(s)) < 0) {
+    if (c != NULL && lmx_json_put(d, key, json_string(s)) < 0) {
         json_decref(c);
         c = NULL;
     }
@@ -924,7 +873,7 @@ static int tool_start(struct co_state *st, const json_t *ev)
     st->cur_tool = idx;
     c = chunk_new(st, &d);
     if (c != NULL &&
-        put(d, "tool_calls",
+        lmx_json_put(d, "tool_calls",
             json_pack("[{s:i,s:s,s:s,s:{s:s,s:s}}]", "index", idx, "id", id != NULL ? id : "",
                       "type", "function", "function", "name", name != NULL ? name : "", "arguments",
                       args != NULL ? args : "")) < 0) {
@@ -951,7 +900,7 @@ static int tool_delta(struct co_state *st, const json_t *ev)
         return 0;
     c = chunk_new(st, &d);
     if (c != NULL &&
-        put(d, "tool_calls",
+        lmx_json_put(d, "tool_calls",
             json_pack("[{s:i,s:{s:s}}]", "index", idx, "function", "arguments", args)) < 0) {
         json_decref(c);
         c = NULL;

@@ -58,63 +58,12 @@ struct ol_state {
 /* ------------------------------------------------------------------------ */
 /* Helpers (errors, request parameters, JSON output) */
 
-/*
- * The call's parameters: the client's body, plus the deployment's
- * litellm_params as defaults (LiteLLM passes them as call arguments), minus
- * additional_drop_params. A new reference, or NULL when out of memory.
- */
-static json_t *call_params(const struct lmx_pcall *pc)
-{
-    json_t *p = json_object();
-    json_t *lp = pc->dep != NULL ? pc->dep->litellm_params : NULL;
-    json_t *adp = json_object_get(lp, "additional_drop_params");
-    const char *k;
-    json_t *v;
-
-    if (p == NULL)
-        return NULL;
-    json_object_foreach((json_t *)pc->req, k, v) {
-        if (!json_is_null(v) && json_object_set(p, k, v) < 0)
-            goto fail;
-    }
-    json_object_foreach(lp, k, v) {
-        if (json_is_null(v) || lmx_param_not_default(k) || json_object_get(p, k) != NULL)
-            continue;
-        if (json_object_set(p, k, v) < 0)
-            goto fail;
-    }
-    for (size_t i = 0; json_is_array(adp) && i < json_array_size(adp); i++) {
-        const char *s = json_string_value(json_array_get(adp, i));
-
-        if (s != NULL)
-            json_object_del(p, s);
-    }
-    return p;
-fail:
-    json_decref(p);
-    return NULL;
-}
-
 /* An OpenAI parameter Ollama has no equivalent for: dropped (0) or refused (LMX_EBADPARAM). */
 static int unsupported(const struct lmx_pcall *pc, struct lmx_perr *err, const char *k)
 {
     return lmx_param_unsupported(pc, err, k, pc->dep->provider);
 }
 
-/* Sets o[k] = v (stolen); returns 0 or LMX_ENOMEM. */
-static int put(json_t *o, const char *k, json_t *v)
-{
-    return json_object_set_new(o, k, v) < 0 ? LMX_ENOMEM : 0;
-}
-
-static long long int_of(const json_t *v)
-{
-    if (json_is_integer(v))
-        return json_integer_value(v);
-    if (json_is_real(v))
-        return (long long)json_real_value(v);
-    return 0;
-}
 
 /* Appends the text of an OpenAI content value (a string, or its text parts) to b. */
 static int append_text(struct lmx_buf *b, const json_t *content)
@@ -310,9 +259,9 @@ chat_messages(const struct lmx_pcall *pc, const json_t *msgs, json_t *out, struc
             break;
         }
         if (json_is_string(think))
-            rc = put(o, "thinking", json_incref(think));
+            rc = lmx_json_put(o, "thinking", json_incref(think));
         if (rc == 0 && images != NULL)
-            rc = put(o, "images", images);
+            rc = lmx_json_put(o, "images", images);
         else
             json_decref(images);
         if (rc == 0 && strcmp(role, "assistant") == 0 && json_is_array(tcs) &&
@@ -320,14 +269,14 @@ chat_messages(const struct lmx_pcall *pc, const json_t *msgs, json_t *out, struc
             json_t *t = tool_calls_out(tcs, err, &rc);
 
             if (t != NULL)
-                rc = put(o, "tool_calls", t);
+                rc = lmx_json_put(o, "tool_calls", t);
         }
         if (rc == 0 && strcmp(role, "tool") == 0) {
             const char *name =
                 tool_name_of(msgs, i, json_string_value(json_object_get(m, "tool_call_id")));
 
             if (name != NULL)
-                rc = put(o, "tool_name", json_string(name));
+                rc = lmx_json_put(o, "tool_name", json_string(name));
         }
         if (rc == 0 && json_array_append_new(out, o) < 0)
             rc = LMX_ENOMEM;
@@ -403,11 +352,11 @@ static int generate_prompt(const json_t *msgs, json_t *body)
     if (rc == 0 && last != NULL)
         rc = lmx_buf_puts(&prompt, "\n\n");
     if (rc == 0)
-        rc = put(body, "prompt", json_stringn(prompt.data != NULL ? prompt.data : "", prompt.len));
+        rc = lmx_json_put(body, "prompt", json_stringn(prompt.data != NULL ? prompt.data : "", prompt.len));
     if (rc == 0 && sys.len > 0)
-        rc = put(body, "system", json_stringn(sys.data, sys.len));
+        rc = lmx_json_put(body, "system", json_stringn(sys.data, sys.len));
     if (rc == 0 && images != NULL) {
-        rc = put(body, "images", images);
+        rc = lmx_json_put(body, "images", images);
         images = NULL;
     }
     json_decref(images);
@@ -428,7 +377,7 @@ text_prompt(const struct lmx_pcall *pc, const json_t *p, json_t *body, struct lm
                 pc->model);
         return LMX_EBADREQ;
     }
-    return put(body, "prompt", json_incref((json_t *)p));
+    return lmx_json_put(body, "prompt", json_incref((json_t *)p));
 }
 
 /* response_format -> format ("json", or the schema). */
@@ -441,9 +390,9 @@ format_out(const struct lmx_pcall *pc, const json_t *v, json_t *body, struct lmx
     if (ty != NULL && strcmp(ty, "text") == 0)
         return 0;
     if (ty != NULL && strcmp(ty, "json_object") == 0)
-        return put(body, "format", json_string("json"));
+        return lmx_json_put(body, "format", json_string("json"));
     if (ty != NULL && strcmp(ty, "json_schema") == 0 && json_is_object(schema))
-        return put(body, "format", json_incref(schema));
+        return lmx_json_put(body, "format", json_incref(schema));
     return unsupported(pc, err, "response_format");
 }
 
@@ -500,20 +449,20 @@ static int params_out(
             continue;
         if (strcmp(k, "max_tokens") == 0) {
             if (json_object_get(params, "max_completion_tokens") == NULL)
-                rc = put(opts, "num_predict", json_incref(v));
+                rc = lmx_json_put(opts, "num_predict", json_incref(v));
         } else if (strcmp(k, "max_completion_tokens") == 0) {
-            rc = put(opts, "num_predict", json_incref(v));
+            rc = lmx_json_put(opts, "num_predict", json_incref(v));
         } else if (strcmp(k, "stop") == 0) {
             if (json_is_string(v))
-                rc = put(opts, "stop", json_pack("[O]", v));
+                rc = lmx_json_put(opts, "stop", json_pack("[O]", v));
             else if (json_is_array(v) && json_array_size(v) > 0)
-                rc = put(opts, "stop", json_incref(v));
+                rc = lmx_json_put(opts, "stop", json_incref(v));
         } else if (strcmp(k, "response_format") == 0) {
             rc = format_out(pc, v, body, err);
         } else if (strcmp(k, "reasoning_effort") == 0) {
-            rc = put(body, "think", think_of(pc, v));
+            rc = lmx_json_put(body, "think", think_of(pc, v));
         } else if (strcmp(k, "n") == 0) {
-            if (int_of(v) > 1)
+            if (lmx_json_int(v) > 1)
                 rc = unsupported(pc, err, k);
         } else if (lmx_param_in(k, refused, LMX_ARRAY_SIZE(refused))) {
             if (!(strcmp(k, "logprobs") == 0 && !json_is_true(v)))
@@ -524,16 +473,16 @@ static int params_out(
 
             json_object_foreach(v, ok, ov) {
                 if (rc == 0 && json_object_get(opts, ok) == NULL)
-                    rc = put(opts, ok, json_incref(ov));
+                    rc = lmx_json_put(opts, ok, json_incref(ov));
             }
         } else if (lmx_param_in(k, top_level, LMX_ARRAY_SIZE(top_level)) ||
                    (strcmp(k, "system") == 0 && st->mode != OL_CHAT)) {
             if (json_object_get(body, k) == NULL)
-                rc = put(body, k, json_incref(v));
+                rc = lmx_json_put(body, k, json_incref(v));
         } else {
             /* temperature, top_p, seed, frequency_penalty, presence_penalty and any
                provider parameter (num_ctx, top_k, mirostat, ...) are options */
-            rc = put(opts, k, json_incref(v));
+            rc = lmx_json_put(opts, k, json_incref(v));
         }
         if (rc < 0)
             return rc;
@@ -568,16 +517,16 @@ embed_body(struct lmx_pcall *pc, const json_t *params, json_t *body, struct lmx_
         if (rc < 0)
             return rc;
     }
-    rc = put(body, "model", json_string(pc->model));
+    rc = lmx_json_put(body, "model", json_string(pc->model));
     if (rc == 0)
-        rc = put(body, "input", json_incref(input));
+        rc = lmx_json_put(body, "input", json_incref(input));
     json_object_foreach((json_t *)params, k, v) {
         if (rc < 0)
             break;
         if (lmx_param_internal(k) || lmx_param_in(k, ignored, LMX_ARRAY_SIZE(ignored)))
             continue;
         if (json_object_get(body, k) == NULL)
-            rc = put(body, k, json_incref(v)); /* dimensions, truncate, keep_alive, options */
+            rc = lmx_json_put(body, k, json_incref(v)); /* dimensions, truncate, keep_alive, options */
     }
     return rc;
 }
@@ -593,12 +542,12 @@ static int chat_body(struct lmx_pcall *pc, const json_t *params, json_t *body, s
                 "ollama: 'messages' must be a non-empty list");
         return LMX_EBADREQ;
     }
-    rc = put(body, "model", json_string(pc->model));
+    rc = lmx_json_put(body, "model", json_string(pc->model));
     if (rc < 0)
         return rc;
     if (st->mode == OL_CHAT) {
         arr = json_array();
-        if (arr == NULL || put(body, "messages", arr) < 0)
+        if (arr == NULL || lmx_json_put(body, "messages", arr) < 0)
             return LMX_ENOMEM;
         rc = chat_messages(pc, msgs, arr, err);
     } else if (st->mode == OL_GENERATE) {
@@ -611,13 +560,13 @@ static int chat_body(struct lmx_pcall *pc, const json_t *params, json_t *body, s
     tools = json_object_get(params, "tools");
     if (json_is_array(tools) && json_array_size(tools) > 0) {
         if (st->mode == OL_CHAT)
-            rc = put(body, "tools", json_incref(tools));
+            rc = lmx_json_put(body, "tools", json_incref(tools));
         else
             rc = unsupported(pc, err, "tools");
         if (rc < 0)
             return rc;
     }
-    rc = put(body, "stream", json_boolean(pc->stream));
+    rc = lmx_json_put(body, "stream", json_boolean(pc->stream));
     opts = json_object();
     if (rc < 0 || opts == NULL) {
         json_decref(opts);
@@ -625,7 +574,7 @@ static int chat_body(struct lmx_pcall *pc, const json_t *params, json_t *body, s
     }
     rc = params_out(pc, params, body, opts, err);
     if (rc == 0 && json_object_size(opts) > 0) {
-        rc = put(body, "options", opts);
+        rc = lmx_json_put(body, "options", opts);
         opts = NULL;
     }
     json_decref(opts);
@@ -676,7 +625,7 @@ static int ol_build(struct lmx_pcall *pc, struct lmx_upreq *out, struct lmx_perr
     st->include_usage = pc->stream && json_is_true(json_object_get(so, "include_usage"));
     pc->state = st;
 
-    params = call_params(pc);
+    params = lmx_param_call(pc);
     body = json_object();
     if (params == NULL || body == NULL)
         goto out;
@@ -709,8 +658,8 @@ out:
 
 static json_t *usage_of(const json_t *o)
 {
-    long long p = int_of(json_object_get(o, "prompt_eval_count"));
-    long long c = int_of(json_object_get(o, "eval_count"));
+    long long p = lmx_json_int(json_object_get(o, "prompt_eval_count"));
+    long long c = lmx_json_int(json_object_get(o, "eval_count"));
 
     return json_pack("{s:I,s:I,s:I}", "prompt_tokens", (json_int_t)p, "completion_tokens",
                      (json_int_t)c, "total_tokens", (json_int_t)(p + c));
@@ -778,7 +727,7 @@ static int upstream_error(struct lmx_perr *err, const json_t *e)
 static int parse_embed(struct lmx_pcall *pc, json_t *root, json_t **out, struct lmx_perr *err)
 {
     json_t *list = json_object_get(root, "embeddings"), *data, *e, *o;
-    long long tokens = int_of(json_object_get(root, "prompt_eval_count"));
+    long long tokens = lmx_json_int(json_object_get(root, "prompt_eval_count"));
     size_t i;
 
     if (!json_is_array(list) && json_is_array(json_object_get(root, "embedding")))
@@ -846,14 +795,14 @@ static int parse_chat(struct lmx_pcall *pc, json_t *root, json_t **out)
     m = json_pack("{s:s}", "role", "assistant");
     if (m == NULL)
         return LMX_ENOMEM;
-    rc = put(m, "content",
+    rc = lmx_json_put(m, "content",
              tcs != NULL && (text == NULL || text[0] == '\0')
                  ? json_null()
                  : json_string(text != NULL ? text : ""));
     if (rc == 0 && json_is_string(think) && json_string_length(think) > 0)
-        rc = put(m, "reasoning_content", json_incref(think));
+        rc = lmx_json_put(m, "reasoning_content", json_incref(think));
     if (rc == 0 && tcs != NULL)
-        rc = put(m, "tool_calls", openai_tool_calls(tcs, 0, false));
+        rc = lmx_json_put(m, "tool_calls", openai_tool_calls(tcs, 0, false));
     o = json_pack("{s:s,s:s,s:I,s:s,s:[{s:i,s:o,s:s}],s:o}", "id", st->id, "object",
                   "chat.completion", "created", (json_int_t)st->created, "model", pc->model,
                   "choices", "index", 0, "message", m, "finish_reason",
@@ -939,8 +888,8 @@ static int start(struct ol_state *st)
     }
     st->started = true;
     c = chunk_new(st, &ch);
-    if (c != NULL && (put(json_object_get(ch, "delta"), "role", json_string("assistant")) < 0 ||
-                      put(json_object_get(ch, "delta"), "content", json_string("")) < 0)) {
+    if (c != NULL && (lmx_json_put(json_object_get(ch, "delta"), "role", json_string("assistant")) < 0 ||
+                      lmx_json_put(json_object_get(ch, "delta"), "content", json_string("")) < 0)) {
         json_decref(c);
         c = NULL;
     }
@@ -957,7 +906,7 @@ static int text_chunk(struct ol_state *st, const char *key, const char *s)
     c = chunk_new(st, &ch);
     if (c != NULL &&
         (st->mode == OL_TEXT ? json_object_set_new(ch, "text", json_string(s))
-                             : put(json_object_get(ch, "delta"), key, json_string(s))) < 0) {
+                             : lmx_json_put(json_object_get(ch, "delta"), key, json_string(s))) < 0) {
         json_decref(c);
         c = NULL;
     }
@@ -1023,7 +972,7 @@ static int on_line(struct ol_state *st, const char *p, size_t n)
     if (rc == 0 && st->mode == OL_CHAT && json_is_array(tcs) && json_array_size(tcs) > 0) {
         json_t *ch, *c = chunk_new(st, &ch);
 
-        if (c != NULL && put(json_object_get(ch, "delta"), "tool_calls",
+        if (c != NULL && lmx_json_put(json_object_get(ch, "delta"), "tool_calls",
                              openai_tool_calls(tcs, st->ntools, true)) < 0) {
             json_decref(c);
             c = NULL;

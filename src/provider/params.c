@@ -98,3 +98,49 @@ int lmx_json_append(const json_t *o, struct lmx_buf *b)
                ? LMX_ENOMEM
                : 0;
 }
+
+int lmx_json_put(json_t *o, const char *k, json_t *v)
+{
+    return json_object_set_new(o, k, v) < 0 ? LMX_ENOMEM : 0;
+}
+
+long long lmx_json_int(const json_t *v)
+{
+    if (json_is_integer(v))
+        return json_integer_value(v);
+    if (json_is_real(v))
+        return (long long)json_real_value(v);
+    return 0;
+}
+
+json_t *lmx_param_call(const struct lmx_pcall *pc)
+{
+    json_t *p = json_object();
+    json_t *lp = pc->dep != NULL ? pc->dep->litellm_params : NULL;
+    json_t *adp = json_object_get(lp, "additional_drop_params");
+    const char *k;
+    json_t *v;
+
+    if (p == NULL)
+        return NULL;
+    json_object_foreach((json_t *)pc->req, k, v) {
+        if (!json_is_null(v) && json_object_set(p, k, v) < 0)
+            goto fail;
+    }
+    json_object_foreach(lp, k, v) {
+        if (json_is_null(v) || lmx_param_not_default(k) || json_object_get(p, k) != NULL)
+            continue;
+        if (json_object_set(p, k, v) < 0)
+            goto fail;
+    }
+    for (size_t i = 0; json_is_array(adp) && i < json_array_size(adp); i++) {
+        const char *s = json_string_value(json_array_get(adp, i));
+
+        if (s != NULL)
+            json_object_del(p, s);
+    }
+    return p;
+fail:
+    json_decref(p);
+    return NULL;
+}

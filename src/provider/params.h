@@ -39,5 +39,16 @@ int lmx_param_unsupported(const struct lmx_pcall *pc, struct lmx_perr *err, cons
 
 /* Appends the compact JSON text of o to b (15 significant digits for reals). */
 int lmx_json_append(const json_t *o, struct lmx_buf *b);
+/* Sets o[k] = v (stolen); returns 0 or LMX_ENOMEM. */
+int lmx_json_put(json_t *o, const char *k, json_t *v);
+/* An integer or real value as a whole number; 0 for anything else. */
+long long lmx_json_int(const json_t *v);
+
+/*
+ * The call's parameters: the client's body, plus the deployment's
+ * litellm_params as defaults (LiteLLM passes them as call arguments), minus
+ * additional_drop_params. A new reference, or NULL when out of memory.
+ */
+json_t *lmx_param_call(const struct lmx_pcall *pc);
 
 #endif
