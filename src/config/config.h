@@ -57,6 +57,8 @@ struct lmx_deployment {
     double max_input_tokens; /* model_info.max_input_tokens, 0 = unknown */
     double price_per_token;  /* input + output cost per token, 0 = unknown */
     double cooldown_time;    /* litellm_params.cooldown_time, < 0 = the router's */
+    unsigned quirks;         /* the provider's auth style and stream quirks (provider/quirks.h),
+                                looked up once at load */
 };
 
 /* All deployments sharing a model_name, in config order. */

@@ -31,6 +31,7 @@
 
 #include "config/config.h"
 #include "config/config_int.h"
+#include "provider/quirks.h"
 #include "core/alloc.h"
 #include "core/buf.h"
 #include "core/err.h"
@@ -1862,6 +1863,8 @@ static void load_root(struct ld *ld, struct lmx__ynode *root)
 
     assign_ids(ld);
     build_groups(ld);
+    for (size_t i = 0; i < cfg->ndeps; i++) /* once here, not per request */
+        cfg->deps[i].quirks = lmx_quirks_for(&cfg->deps[i]);
     load_aliases(ld);
 
     /* a key in both router_settings and litellm_settings: router_settings wins */

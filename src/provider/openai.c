@@ -57,7 +57,7 @@ static int openai_auth(const struct lmx_deployment *d, const char **lines, size_
     int n, err = 0;
 
     /* the key header as the provider wants it (Bearer for most; presets say otherwise) */
-    n = lmx_quirk_auth_lines(lmx_quirks_for(d), d->api_key, lines, max, store, store_len);
+    n = lmx_quirk_auth_lines(d->quirks, d->api_key, lines, max, store, store_len);
     if (n < 0)
         return n;
     for (int i = 0; i < n; i++)
