@@ -95,7 +95,7 @@ static const char *azure_path(const struct lmx_http_req *req, const char *rest, 
 {
     static const char pre[] = "/openai/deployments/";
     const char *p = req->path, *slash;
-    size_t rl = strlen(rest), ml;
+    size_t ml;
 
     if (strncmp(p, pre, sizeof(pre) - 1) != 0)
         return NULL;
@@ -106,7 +106,6 @@ static const char *azure_path(const struct lmx_http_req *req, const char *rest, 
     ml = (size_t)(slash - p);
     if (ml >= bufsz)
         return NULL;
-    LMX_UNUSED(rl);
     memcpy(buf, p, ml);
     buf[ml] = '\0';
     return buf;

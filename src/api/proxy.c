@@ -65,6 +65,7 @@ struct lmx_call {
     uint64_t est_tokens; /* prompt estimate for pre-call checks */
     double retry_after_hdr; /* the upstream's retry-after, seconds */
     uv_timer_t *wait;       /* backoff timer, created on first use */
+    double req_timeout;    /* the request's `timeout` or x-litellm-timeout, 0 = none */
     double timeout;        /* per attempt, seconds */
     double stream_timeout; /* stall limit for streams, seconds */
 
@@ -1168,7 +1169,7 @@ static void start_attempt(struct lmx_call *c)
     }
     c->tried[idx >> 3] = (uint8_t)(c->tried[idx >> 3] | (1u << (idx & 7)));
     c->dep = c->route.group->deps[idx];
-    c->quirks = lmx_quirks_for(c->dep);
+    c->quirks = c->dep->quirks;
     c->attempts++;
     {
         /* litellm_params.mock_response: this deployment answers with it, no upstream call */
@@ -1196,23 +1197,8 @@ static void start_attempt(struct lmx_call *c)
     c->stream_timeout = c->dep->stream_timeout > 0                  ? c->dep->stream_timeout
                         : c->rc != NULL && c->rc->stream_timeout > 0 ? c->rc->stream_timeout
                                                                      : c->timeout;
-    {
-        json_t *t = json_object_get(c->body, "timeout");
-        size_t hl;
-        const char *h = lmx_http_req_header(c->req, "x-litellm-timeout", &hl);
-        double v;
-
-        if (json_is_number(t) && json_number_value(t) > 0)
-            c->timeout = c->stream_timeout = json_number_value(t);
-        if (h != NULL && hl < 32) {
-            char tmp[32];
-
-            memcpy(tmp, h, hl);
-            tmp[hl] = '\0';
-            if (lmx_parse_double(tmp, &v) == 0 && v > 0)
-                c->timeout = c->stream_timeout = v;
-        }
-    }
+    if (c->req_timeout > 0) /* the request's own timeout wins over the deployment's */
+        c->timeout = c->stream_timeout = c->req_timeout;
     if (c->mock_timeout || json_is_true(json_object_get(c->dep->litellm_params, "mock_timeout"))) {
         /* mock_timeout: as if the deployment had not answered within its timeout */
         char text[160];
@@ -1377,6 +1363,29 @@ static int retries_from(struct lmx_call *c)
     return c->cfg->num_retries;
 }
 
+/* The request's own timeout: body `timeout`, else the x-litellm-timeout header; 0 = none. */
+static double timeout_from(struct lmx_call *c)
+{
+    json_t *t = json_object_get(c->body, "timeout");
+    const char *h;
+    size_t hl;
+    double v = 0;
+
+    if (json_is_number(t) && json_number_value(t) > 0)
+        v = json_number_value(t);
+    h = lmx_http_req_header(c->req, "x-litellm-timeout", &hl);
+    if (h != NULL && hl > 0 && hl < 32) {
+        char tmp[32];
+        double hv;
+
+        memcpy(tmp, h, hl);
+        tmp[hl] = '\0';
+        if (lmx_parse_double(tmp, &hv) == 0 && hv > 0)
+            v = hv;
+    }
+    return v;
+}
+
 /* Characters / 4 over the message contents: the estimate pre-call checks use. */
 static uint64_t estimate_tokens(const json_t *body)
 {
@@ -1509,6 +1518,7 @@ void lmx__proxy_start(struct lmx_api_worker *w, struct lmx_http_req *req, enum l
         return;
     }
     c->num_retries = retries_from(c);
+    c->req_timeout = timeout_from(c);
     c->mock_fallbacks = json_is_true(json_object_get(c->body, "mock_testing_fallbacks"));
     c->mock_ratelimit = json_is_true(json_object_get(c->body, "mock_testing_rate_limit_error"));
     c->mock_timeout = json_is_true(json_object_get(c->body, "mock_timeout"));
