@@ -7,7 +7,7 @@ set -euo pipefail
 pkgs=(
   build-essential cmake pkg-config
   libuv1-dev libhttp-parser-dev libcurl4-openssl-dev libjansson-dev libyaml-dev libssl-dev zlib1g-dev
-  libhiredis-dev redis-server
+  libhiredis-dev libsqlite3-dev redis-server
   curl wrk
 )
 # Node.js runs the end-to-end suites with the official SDKs; keep a present one.

@@ -110,6 +110,23 @@ struct lmx_provider_ops {
                       struct lmx_perr *out);
     /* Frees pc->state; may be NULL. */
     void (*release)(struct lmx_pcall *pc);
+
+    /* ---- a credential fetched before the call (OAuth2, IAM); both NULL = none ---- */
+    /*
+     * Runs before build on every attempt. Returns 0 when build can run now
+     * (a cached, unexpired token is at hand); 1 when *tok was filled with the
+     * token request to make first (the proxy sends it on the worker's loop,
+     * passes the answer to token_done, then calls build); or a negative code
+     * with *err filled (credentials missing or unreadable: 401 or 400).
+     */
+    int (*token_prepare)(struct lmx_pcall *pc, struct lmx_upreq *tok, struct lmx_perr *err);
+    /*
+     * The token endpoint's answer (any status). Returns 0 once the token is
+     * cached and build may run; or a negative code with *err filled (the
+     * status to give the client and why; 401 for refused credentials).
+     */
+    int (*token_done)(struct lmx_pcall *pc, long status, const char *body, size_t len,
+                      struct lmx_perr *err);
 };
 
 extern const struct lmx_provider_ops lmx_provider_openai_ops;
