@@ -7,7 +7,7 @@
 # <repo>/build/llmux-mock). Fixtures: $LMX_FIXTURES (default
 # <repo>/../shared/fixtures). Extra arguments are passed to `node --test`
 # (e.g. --test-name-pattern=reload). Installs the e2e dependencies (the
-# official OpenAI SDK) with npm when tests/e2e/node_modules is missing.
+# official SDKs) with npm when tests/e2e/node_modules is missing.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -29,7 +29,11 @@ if ! command -v node >/dev/null; then
   exit 2
 fi
 
-if [[ ! -d "$here/e2e/node_modules/openai" ]]; then
+need_install=0
+for m in openai @anthropic-ai/sdk @google/genai ai @ai-sdk/openai @ai-sdk/anthropic; do
+  [[ -d "$here/e2e/node_modules/$m" ]] || need_install=1
+done
+if [[ $need_install == 1 ]]; then
   if [[ -f "$here/e2e/package-lock.json" ]]; then
     npm ci --prefix "$here/e2e" --no-audit --no-fund --loglevel=error
   else

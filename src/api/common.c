@@ -37,8 +37,9 @@ void lmx__hdrset_add(struct lmx_hdrset *hs, const char *name, const char *fmt, .
     hs->used += (size_t)n + 1;
 }
 
-static void send_error_v(struct lmx_http_req *req, struct lmx_hdrset *hs, int status,
-                         const char *type, const char *param, const char *fmt, va_list ap)
+static void send_error_v(struct lmx_http_req *req, struct lmx_hdrset *hs, lmx_errbody_fn body_fn,
+                         int status, const char *type, const char *param, const char *fmt,
+                         va_list ap)
 {
     char msg[1024];
     struct lmx_buf b;
@@ -48,6 +49,16 @@ static void send_error_v(struct lmx_http_req *req, struct lmx_hdrset *hs, int st
     if (n < 0)
         msg[0] = '\0';
     lmx_buf_init(&b, 16384);
+    if (body_fn != NULL) {
+        /* the client's own dialect (Anthropic, Gemini, ...) */
+        body_fn(status, type, msg, &b);
+        if (b.len > 0) {
+            lmx_http_res_send(req, status, hs ? hs->h : NULL, hs ? hs->n : 0, "application/json",
+                              b.data, b.len);
+            lmx_buf_release(&b);
+            return;
+        }
+    }
     if (lmx_buf_puts(&b, "{\"error\":{\"message\":") < 0 ||
         lmx_buf_json_str(&b, msg, strlen(msg)) < 0 || lmx_buf_puts(&b, ",\"type\":") < 0 ||
         lmx_buf_json_str(&b, type, strlen(type)) < 0 || lmx_buf_puts(&b, ",\"param\":") < 0 ||
@@ -72,7 +83,17 @@ void lmx__send_error(struct lmx_http_req *req, struct lmx_hdrset *hs, int status
     va_list ap;
 
     va_start(ap, fmt);
-    send_error_v(req, hs, status, type, param, fmt, ap);
+    send_error_v(req, hs, NULL, status, type, param, fmt, ap);
+    va_end(ap);
+}
+
+void lmx__send_error_as(struct lmx_http_req *req, struct lmx_hdrset *hs, lmx_errbody_fn body_fn,
+                        int status, const char *type, const char *param, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    send_error_v(req, hs, body_fn, status, type, param, fmt, ap);
     va_end(ap);
 }
 
@@ -82,7 +103,7 @@ void lmx__send_err_code(struct lmx_http_req *req, struct lmx_hdrset *hs, int err
     va_list ap;
 
     va_start(ap, fmt);
-    send_error_v(req, hs, lmx_err_status(err), lmx_err_type(err), NULL, fmt, ap);
+    send_error_v(req, hs, NULL, lmx_err_status(err), lmx_err_type(err), NULL, fmt, ap);
     va_end(ap);
 }
 
@@ -101,7 +122,7 @@ void lmx__send_json(struct lmx_http_req *req, struct lmx_hdrset *hs, int status,
 }
 
 /* The key a client sent, from the headers LiteLLM reads, in its order. */
-static const char *client_key(const struct lmx_http_req *req, size_t *len)
+static const char *client_key(struct lmx_http_req *req, bool query_key, size_t *len)
 {
     static const char *const plain[] = {"api-key", "x-api-key", "x-goog-api-key",
                                         "ocp-apim-subscription-key"};
@@ -133,29 +154,39 @@ static const char *client_key(const struct lmx_http_req *req, size_t *len)
             return v;
         }
     }
+    if (query_key && (v = lmx_http_req_query(req, "key")) != NULL) {
+        *len = strlen(v); /* Google's clients may send the key as ?key= */
+        return v;
+    }
     return NULL;
 }
 
-int lmx__auth_check(struct lmx_http_req *req, const struct lmx_config *cfg)
+int lmx__auth_check_as(struct lmx_http_req *req, const struct lmx_config *cfg,
+                       lmx_errbody_fn body_fn, bool query_key)
 {
     const char *key;
     size_t len = 0;
 
     if (cfg->master_key == NULL)
         return 0;
-    key = client_key(req, &len);
+    key = client_key(req, query_key, &len);
     if (key == NULL || len == 0) {
-        lmx__send_error(req, NULL, 401, "auth_error", NULL,
-                        "Authentication Error, No api key passed in.");
+        lmx__send_error_as(req, NULL, body_fn, 401, "auth_error", NULL,
+                           "Authentication Error, No api key passed in.");
         return LMX_EAUTH;
     }
     if (!lmx_ct_equal(key, len, cfg->master_key, strlen(cfg->master_key))) {
-        lmx__send_error(req, NULL, 401, "auth_error", NULL,
-                        "Authentication Error, Invalid proxy server token passed. Received API "
-                        "Key = %.*s..., Key Hash (Token) = <not shown>. Unable to find token in "
-                        "cache or `LiteLLM_VerificationTokenTable`",
-                        (int)LMX_MIN(len, 6), key);
+        lmx__send_error_as(req, NULL, body_fn, 401, "auth_error", NULL,
+                           "Authentication Error, Invalid proxy server token passed. Received "
+                           "API Key = %.*s..., Key Hash (Token) = <not shown>. Unable to find "
+                           "token in cache or `LiteLLM_VerificationTokenTable`",
+                           (int)LMX_MIN(len, 6), key);
         return LMX_EAUTH;
     }
     return 0;
+}
+
+int lmx__auth_check(struct lmx_http_req *req, const struct lmx_config *cfg)
+{
+    return lmx__auth_check_as(req, cfg, NULL, false);
 }

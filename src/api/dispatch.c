@@ -11,9 +11,12 @@
 
 #include "api/api_int.h"
 #include "api/info.h"
+#include "api/responses.h"
+#include "api/passthrough.h"
 #include "core/err.h"
 #include "core/log.h"
 #include "core/util.h"
+#include "dialect/dialect.h"
 
 /* ------------------------------------------------------------------------ */
 /* Config snapshots: the refcount moves once per worker per reload, never per request */
@@ -125,6 +128,73 @@ static void method_not_allowed(struct lmx_http_req *req)
     lmx_http_res_send(req, 405, NULL, 0, "application/json", body, sizeof(body) - 1);
 }
 
+/* The endpoint of an OpenAI media/utility path, or LMX_EP_CHAT when it is none of them. */
+static enum lmx_endpoint media_endpoint(const char *p)
+{
+    if (strcmp(p, "/images/generations") == 0)
+        return LMX_EP_IMAGES;
+    if (strcmp(p, "/audio/speech") == 0)
+        return LMX_EP_SPEECH;
+    if (strcmp(p, "/audio/transcriptions") == 0)
+        return LMX_EP_TRANSCRIPTIONS;
+    if (strcmp(p, "/moderations") == 0)
+        return LMX_EP_MODERATIONS;
+    if (strcmp(p, "/rerank") == 0 || strcmp(p, "/v2/rerank") == 0)
+        return LMX_EP_RERANK;
+    return LMX_EP_CHAT;
+}
+
+/* /v1/responses/{id} (GET, DELETE) and /v1/responses/{id}/input_items (GET) */
+static void responses_item(struct lmx_api_worker *w, struct lmx_http_req *req, const char *rest)
+{
+    char id[256];
+    const char *slash = strchr(rest, '/');
+    size_t n = slash != NULL ? (size_t)(slash - rest) : strlen(rest);
+
+    if (n == 0 || n >= sizeof(id) || (slash != NULL && strcmp(slash, "/input_items") != 0)) {
+        not_found(req);
+        return;
+    }
+    memcpy(id, rest, n);
+    id[n] = '\0';
+    if (slash != NULL && req->method == LMX_HTTP_GET)
+        lmx__responses_input_items(w, req, id);
+    else if (slash == NULL && req->method == LMX_HTTP_GET)
+        lmx__responses_get(w, req, id);
+    else if (slash == NULL && req->method == LMX_HTTP_DELETE)
+        lmx__responses_delete(w, req, id);
+    else
+        method_not_allowed(req);
+}
+
+/* "{model}:generateContent" | ":streamGenerateContent" | ":countTokens" */
+static void gemini_route(struct lmx_api_worker *w, struct lmx_http_req *req, const char *rest)
+{
+    char model[256];
+    const char *colon = strrchr(rest, ':');
+    size_t n = colon != NULL ? (size_t)(colon - rest) : 0;
+
+    if (colon == NULL || n == 0 || n >= sizeof(model)) {
+        /* GET /v1beta/models/{model} and the like: not served */
+        not_found(req);
+        return;
+    }
+    memcpy(model, rest, n);
+    model[n] = '\0';
+    if (req->method != LMX_HTTP_POST) {
+        method_not_allowed(req);
+        return;
+    }
+    if (strcmp(colon, ":generateContent") == 0)
+        lmx__proxy_dialect(w, req, &lmx_dialect_gemini, model, false);
+    else if (strcmp(colon, ":streamGenerateContent") == 0)
+        lmx__proxy_dialect(w, req, &lmx_dialect_gemini, model, true);
+    else if (strcmp(colon, ":countTokens") == 0)
+        lmx__count_tokens(w, req, &lmx_dialect_gemini, model);
+    else
+        not_found(req);
+}
+
 void lmx_api_handle(struct lmx_http_req *req, void *ud)
 {
     struct lmx_api_worker *w = ud;
@@ -153,6 +223,45 @@ void lmx_api_handle(struct lmx_http_req *req, void *ud)
         lmx__proxy_start(w, req, ep, NULL);
         return;
     }
+    /* the other OpenAI endpoints, forwarded like the three above */
+    if ((ep = media_endpoint(p)) != LMX_EP_CHAT) {
+        if (!post) {
+            method_not_allowed(req);
+            return;
+        }
+        lmx__proxy_start(w, req, ep, NULL);
+        return;
+    }
+    /* Anthropic Messages (Claude Code, @anthropic-ai/sdk) */
+    if (strcmp(p, "/messages") == 0 || strcmp(p, "/messages/count_tokens") == 0) {
+        if (!post) {
+            method_not_allowed(req);
+            return;
+        }
+        if (strcmp(p, "/messages") == 0)
+            lmx__proxy_dialect(w, req, &lmx_dialect_anthropic, NULL, false);
+        else
+            lmx__count_tokens(w, req, &lmx_dialect_anthropic, NULL);
+        return;
+    }
+    /* OpenAI Responses (Codex, openai SDK responses.*) */
+    if (strcmp(p, "/responses") == 0 || strcmp(p, "/openai/v1/responses") == 0) {
+        if (!post) {
+            method_not_allowed(req);
+            return;
+        }
+        lmx__proxy_dialect(w, req, &lmx_dialect_responses, NULL, false);
+        return;
+    }
+    if (strncmp(p, "/responses/", 11) == 0 || strncmp(p, "/openai/v1/responses/", 21) == 0) {
+        responses_item(w, req, p + (p[1] == 'o' ? 21 : 11));
+        return;
+    }
+    /* Gemini generateContent (@google/genai): /v1beta/models/{model}:{method} */
+    if (strncmp(req->path, "/v1beta/models/", 15) == 0 || strncmp(p, "/models/", 8) == 0) {
+        gemini_route(w, req, strncmp(req->path, "/v1beta/", 8) == 0 ? req->path + 15 : p + 8);
+        return;
+    }
     if (strncmp(req->path, "/openai/deployments/", 20) == 0) {
         if ((m = azure_path(req, "chat/completions", model, sizeof(model))) != NULL)
             ep = LMX_EP_CHAT;
@@ -160,6 +269,12 @@ void lmx_api_handle(struct lmx_http_req *req, void *ud)
             ep = LMX_EP_COMPLETIONS;
         else if ((m = azure_path(req, "embeddings", model, sizeof(model))) != NULL)
             ep = LMX_EP_EMBEDDINGS;
+        else if ((m = azure_path(req, "images/generations", model, sizeof(model))) != NULL)
+            ep = LMX_EP_IMAGES;
+        else if ((m = azure_path(req, "audio/speech", model, sizeof(model))) != NULL)
+            ep = LMX_EP_SPEECH;
+        else if ((m = azure_path(req, "audio/transcriptions", model, sizeof(model))) != NULL)
+            ep = LMX_EP_TRANSCRIPTIONS;
         else {
             not_found(req);
             return;
@@ -201,5 +316,7 @@ void lmx_api_handle(struct lmx_http_req *req, void *ud)
         lmx_http_res_send(req, 200, NULL, 0, "application/json", body, sizeof(body) - 1);
         return;
     }
+    if (lmx__passthrough_route(w, req))
+        return;
     not_found(req);
 }

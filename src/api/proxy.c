@@ -24,6 +24,7 @@
 #include "core/jscan.h"
 #include "core/log.h"
 #include "core/util.h"
+#include "dialect/dialect.h"
 #include "provider/params.h"
 #include "provider/prices.h"
 #include "provider/quirks.h"
@@ -102,6 +103,20 @@ struct lmx_call {
     uint64_t upstream_ns; /* time spent waiting on upstreams, all attempts */
     char call_id[64];
     char model_name[256]; /* as the client sent it */
+
+    /* a client of another dialect (Anthropic, Responses, Gemini): NULL for OpenAI clients */
+    const struct lmx_dialect_ops *dialect;
+    struct lmx_dcall dc;
+    struct lmx_buf dout;    /* the dialect's output for one chunk or answer */
+    char *canon;            /* the canonical request as text: the fast path's raw body */
+    size_t canon_len;
+    bool token_step;        /* the current transfer fetches a provider token */
+    bool native;            /* client and provider speak the same dialect: bytes pass through */
+    bool native_err;        /* the provider's own error event reached the client */
+    bool raw_relay;         /* /audio/speech: the upstream's bytes go back as they come */
+    char up_ctype[128];     /* the upstream's Content-Type */
+    const char *mp_model;   /* /audio/transcriptions: the model field's value in the client's body */
+    size_t mp_model_len;
 };
 
 static void free_handle(uv_handle_t *h)
@@ -132,6 +147,10 @@ static void call_free(struct lmx_call *c)
     lmx_buf_release(&c->resp);
     lmx_sse_reader_release(&c->sse);
     lmx_buf_release(&c->fixbuf);
+    if (c->dialect != NULL && c->dialect->release != NULL)
+        c->dialect->release(&c->dc);
+    lmx_buf_release(&c->dout);
+    lmx_free(c->canon);
     lmx_api_cfg_put(c->w, c->cfg);
     lmx_free(c);
 }
@@ -191,6 +210,12 @@ static void call_headers(struct lmx_call *c, struct lmx_hdrset *hs)
     }
 }
 
+/* How an error body is shaped for this call's client. */
+static lmx_errbody_fn errfn(const struct lmx_call *c)
+{
+    return c->dialect != NULL ? c->dialect->error_body : NULL;
+}
+
 static void call_fail(struct lmx_call *c, int status, const char *type, const char *fmt, ...)
     LMX_PRINTF(4, 5);
 
@@ -206,7 +231,7 @@ static void call_fail(struct lmx_call *c, int status, const char *type, const ch
     va_end(ap);
     if (c->req != NULL) {
         call_headers(c, &hs);
-        lmx__send_error(c->req, &hs, status, type, NULL, "%s", msg);
+        lmx__send_error_as(c->req, &hs, errfn(c), status, type, NULL, "%s", msg);
         c->req = NULL;
     }
     call_free(c);
@@ -272,6 +297,105 @@ static int add_pass_headers(struct lmx_call *c)
     return 0;
 }
 
+static bool voyage_rerank(const struct lmx_call *c)
+{
+    return c->ep == LMX_EP_RERANK && strcmp(c->dep->provider, "voyage") == 0;
+}
+
+/*
+ * The value of the text field `name` in a multipart/form-data body whose
+ * Content-Type is `ctype`, or NULL.
+ */
+static const char *multipart_field(const char *ctype, size_t ctlen, const char *body, size_t len,
+                                   const char *name, size_t *vlen)
+{
+    char delim[96], want[80];
+    const char *b = memmem(ctype, ctlen, "boundary=", 9), *p, *end = body + len;
+    size_t blen = 0, dl, wl;
+
+    if (b == NULL)
+        return NULL;
+    b += 9;
+    if (b < ctype + ctlen && *b == '"')
+        b++;
+    while (b + blen < ctype + ctlen && b[blen] != '"' && b[blen] != ';' && b[blen] != ' ')
+        blen++;
+    if (blen == 0 || blen > 70)
+        return NULL;
+    dl = (size_t)snprintf(delim, sizeof(delim), "--%.*s", (int)blen, b);
+    wl = (size_t)snprintf(want, sizeof(want), "name=\"%s\"", name);
+    for (p = memmem(body, len, delim, dl); p != NULL;
+         p = memmem(p + dl, (size_t)(end - p) - dl, delim, dl)) {
+        const char *h = p + dl, *hend = memmem(h, (size_t)(end - h), "\r\n\r\n", 4), *v, *vend;
+
+        if (hend == NULL)
+            return NULL;
+        if (memmem(h, (size_t)(hend - h), want, wl) == NULL)
+            continue;
+        v = hend + 4;
+        for (vend = v; vend + 2 + dl <= end; vend++)
+            if (vend[0] == '\r' && vend[1] == '\n' && memcmp(vend + 2, delim, dl) == 0)
+                break;
+        if (vend + 2 + dl > end)
+            return NULL;
+        *vlen = (size_t)(vend - v);
+        return v;
+    }
+    return NULL;
+}
+
+/* /audio/transcriptions: the client's multipart body with the model field rewritten. */
+static int build_multipart(struct lmx_call *c, const struct lmx_provider_ops *ops,
+                           const char *model)
+{
+    const char *ct, *body = c->req->body.data;
+    size_t ctlen, pre = (size_t)(c->mp_model - body);
+    int n, err;
+
+    err = lmx_buf_append(&c->up_body, body, pre);
+    if (err == 0)
+        err = lmx_buf_puts(&c->up_body, model);
+    if (err == 0)
+        err = lmx_buf_append(&c->up_body, c->mp_model + c->mp_model_len,
+                             c->req->body.len - pre - c->mp_model_len);
+    if (err < 0)
+        return err;
+    ct = lmx_http_req_header(c->req, "content-type", &ctlen);
+    n = snprintf(c->hdr_store, 1024, "Content-Type: %.*s", (int)ctlen, ct);
+    if (n < 0 || n >= 1024)
+        return LMX_EHDRTOOBIG;
+    c->nup_headers = 0;
+    c->up_headers[c->nup_headers++] = c->hdr_store;
+    n = ops->auth_headers(c->dep, c->up_headers + c->nup_headers, MAX_UP_HEADERS,
+                          c->hdr_store + 1024, sizeof(c->hdr_store) - 1024);
+    if (n < 0)
+        return n;
+    c->nup_headers += (size_t)n;
+    return add_pass_headers(c);
+}
+
+/* Voyage answers rerank in its own list shape: Cohere's shape for the client. */
+static json_t *voyage_rerank_answer(const struct lmx_call *c, const json_t *v)
+{
+    json_t *results = json_array(), *d, *r;
+    size_t i;
+
+    if (results == NULL)
+        return NULL;
+    json_array_foreach(json_object_get(v, "data"), i, d) {
+        r = json_pack("{s:O,s:O}", "index", json_object_get(d, "index"), "relevance_score",
+                      json_object_get(d, "relevance_score"));
+        if (r == NULL)
+            break;
+        if (json_is_string(json_object_get(d, "document")))
+            json_object_set_new(r, "document",
+                                json_pack("{s:O}", "text", json_object_get(d, "document")));
+        json_array_append_new(results, r);
+    }
+    return json_pack("{s:s,s:o,s:{s:{s:i}},s:O*}", "id", c->call_id, "results", results, "meta",
+                     "billed_units", "search_units", 1, "usage", json_object_get(v, "usage"));
+}
+
 static int build_request(struct lmx_call *c, const struct lmx_provider_ops *ops)
 {
     const char *drop[96];
@@ -290,6 +414,8 @@ static int build_request(struct lmx_call *c, const struct lmx_provider_ops *ops)
     err = ops->build_url(c->dep, c->ep, model, &c->url);
     if (err < 0)
         return err;
+    if (c->ep == LMX_EP_TRANSCRIPTIONS)
+        return build_multipart(c, ops, model);
 
     json_object_foreach(c->body, k, v) {
         if (ndrop < LMX_ARRAY_SIZE(drop) && is_proxy_field(k))
@@ -297,6 +423,8 @@ static int build_request(struct lmx_call *c, const struct lmx_provider_ops *ops)
     }
     if (c->fb_messages != NULL && ndrop < LMX_ARRAY_SIZE(drop))
         drop[ndrop++] = "messages"; /* replaced below by the fallback's own */
+    if (voyage_rerank(c) && ndrop < LMX_ARRAY_SIZE(drop))
+        drop[ndrop++] = "top_n"; /* Voyage calls it top_k */
     /* additional_drop_params on the deployment: those go too */
     adp = json_object_get(c->dep->litellm_params, "additional_drop_params");
     for (size_t i = 0; json_is_array(adp) && i < json_array_size(adp); i++) {
@@ -309,6 +437,9 @@ static int build_request(struct lmx_call *c, const struct lmx_provider_ops *ops)
     lmx_buf_init(&extra, 1u << 20);
     err = lmx_buf_json_str(&raw, model, strlen(model));
     /* other litellm_params are defaults for the call, unless the client set them */
+    if (err == 0 && voyage_rerank(c) && json_is_integer(json_object_get(c->body, "top_n")))
+        err = lmx_buf_printf(&extra, ",\"top_k\":%" JSON_INTEGER_FORMAT,
+                             json_integer_value(json_object_get(c->body, "top_n")));
     if (err == 0 && c->fb_messages != NULL) {
         char *dump = json_dumps(c->fb_messages, JSON_COMPACT);
 
@@ -335,7 +466,9 @@ static int build_request(struct lmx_call *c, const struct lmx_provider_ops *ops)
         lmx_free(dump);
     }
     if (err == 0)
-        err = lmx_jscan_rewrite(c->req->body.data, c->req->body.len, drop, ndrop, "model",
+        err = lmx_jscan_rewrite(c->canon != NULL ? c->canon : c->req->body.data,
+                                c->canon != NULL ? c->canon_len : c->req->body.len, drop, ndrop,
+                                "model",
                                 raw.data, raw.len, extra.data, extra.len, &c->up_body);
     lmx_buf_release(&raw);
     lmx_buf_release(&extra);
@@ -366,11 +499,66 @@ static int start_client_stream(struct lmx_call *c)
     struct lmx_hdrset hs;
 
     call_headers(c, &hs);
-    lmx__hdrset_add(&hs, "Content-Type", "%s", "text/event-stream");
+    lmx__hdrset_add(&hs, "Content-Type", "%s",
+                    c->dialect != NULL ? c->dialect->stream_content_type : "text/event-stream");
     lmx__hdrset_add(&hs, "Cache-Control", "%s", "no-cache");
     if (lmx_http_res_begin(c->req, 200, hs.h, hs.n, -1) < 0)
         return LMX_ECLIENT;
     c->client_streaming = true;
+    return 0;
+}
+
+/* One canonical chunk, in the client's dialect, queued to the client. */
+static int dialect_chunk(struct lmx_call *c, const json_t *chunk)
+{
+    int err;
+
+    lmx_buf_reset(&c->dout);
+    err = c->dialect->stream_chunk(&c->dc, chunk, &c->dout);
+    if (err == 0 && c->dout.len > 0)
+        err = lmx_http_res_queue(c->req, c->dout.data, c->dout.len);
+    return err;
+}
+
+/* The canonical stream ended cleanly: the dialect's closing events. */
+static int dialect_end(struct lmx_call *c)
+{
+    int err;
+
+    if (!c->client_streaming) {
+        c->ttft_ns = lmx_now_ns() - c->t_attempt;
+        err = start_client_stream(c);
+        if (err < 0)
+            return err;
+    }
+    lmx_buf_reset(&c->dout);
+    err = c->dialect->stream_end(&c->dc, &c->dout);
+    if (err == 0 && c->dout.len > 0)
+        err = lmx_http_res_queue(c->req, c->dout.data, c->dout.len);
+    return err;
+}
+
+/*
+ * A canonical non-stream answer, converted for the client and sent. Returns
+ * 0 once answered, or LMX_EUPSTREAM with stream_err set.
+ */
+static int dialect_answer(struct lmx_call *c, const json_t *resp, int status)
+{
+    struct lmx_hdrset hs;
+    int err;
+
+    lmx_buf_reset(&c->dout);
+    err = c->dialect->response(&c->dc, resp, &c->dout);
+    if (err < 0) {
+        snprintf(c->stream_err, sizeof(c->stream_err),
+                 "cannot express the answer of provider '%s' in the %s format: %s",
+                 c->dep != NULL ? c->dep->provider : "mock", c->dialect->name, lmx_strerror(err));
+        return LMX_EUPSTREAM;
+    }
+    call_headers(c, &hs);
+    cost_header(c, &hs);
+    lmx_http_res_send(c->req, status, hs.h, hs.n, "application/json", c->dout.data, c->dout.len);
+    c->req = NULL;
     return 0;
 }
 
@@ -400,7 +588,7 @@ static int stream_event(const char *ev, size_t evlen, const char *data, size_t l
     }
     if (done) {
         c->saw_done = true;
-        return lmx_http_res_queue(c->req, "data: [DONE]\n\n", 14);
+        return c->dialect != NULL ? 0 : lmx_http_res_queue(c->req, "data: [DONE]\n\n", 14);
     }
     if (c->quirks & LMX_Q_FIXED) {
         /* e.g. Moonshot's usage inside choices[0], Qwen's empty tool-call ids */
@@ -422,6 +610,15 @@ static int stream_event(const char *ev, size_t evlen, const char *data, size_t l
             json_decref(c->usage);
             c->usage = u;
         }
+    }
+    if (c->dialect != NULL) {
+        json_t *chunk = json_loadb(data, len, 0, NULL);
+
+        if (chunk == NULL)
+            return LMX_ENOMEM; /* lmx_jscan_check passed: only memory can fail */
+        err = dialect_chunk(c, chunk);
+        json_decref(chunk);
+        return err;
     }
     if (evlen > 0) {
         err = lmx_http_res_queue(c->req, "event: ", 7);
@@ -448,6 +645,20 @@ static int translated_chunk(const json_t *chunk, void *ud)
     char *text;
     int err = 0;
 
+    if (c->dialect != NULL) {
+        /* every chunk goes to the dialect, the usage one too: it reports usage itself */
+        if (!c->client_streaming) {
+            c->ttft_ns = lmx_now_ns() - c->t_attempt;
+            err = start_client_stream(c);
+            if (err < 0)
+                return err;
+        }
+        if (json_is_object(u)) {
+            json_decref(c->usage);
+            c->usage = json_incref(u);
+        }
+        return dialect_chunk(c, chunk);
+    }
     if (json_is_object(u) && !c->client_usage && json_array_size(choices) == 0) {
         /* asked for by the proxy, not the client: keep it, do not send it */
         json_decref(c->usage);
@@ -550,6 +761,28 @@ static double retry_after_of(const char *hdrs, size_t len)
     return 0;
 }
 
+/* The value of header `name` (lower case) in the upstream's raw header block, or NULL. */
+static const char *header_value(const char *hdrs, size_t len, const char *name, size_t *n)
+{
+    size_t nl = strlen(name);
+    const char *end = hdrs + len;
+
+    for (const char *p = hdrs; p + nl + 1 < end; p++) {
+        const char *v;
+
+        if ((p != hdrs && p[-1] != '\n') || strncasecmp(p, name, nl) != 0 || p[nl] != ':')
+            continue;
+        v = p + nl + 1;
+        while (v < end && *v == ' ')
+            v++;
+        *n = 0;
+        while (v + *n < end && v[*n] != '\r' && v[*n] != '\n')
+            (*n)++;
+        return v;
+    }
+    return NULL;
+}
+
 static int on_up_headers(struct lmx_xfer *x, long status, const char *hdrs, size_t len, void *ud)
 {
     struct lmx_call *c = ud;
@@ -558,8 +791,35 @@ static int on_up_headers(struct lmx_xfer *x, long status, const char *hdrs, size
     c->status = status;
     lmx_buf_reset(&c->resp);
     c->retry_after_hdr = status >= 400 ? retry_after_of(hdrs, len) : 0;
+    c->up_ctype[0] = '\0';
+    if (c->raw_relay) {
+        size_t n;
+        const char *v = header_value(hdrs, len, "content-type", &n);
+
+        if (v != NULL)
+            snprintf(c->up_ctype, sizeof(c->up_ctype), "%.*s", (int)n, v);
+    }
     return 0;
 }
+
+/* Audio from /audio/speech: relayed as it comes, with the upstream's Content-Type. */
+static int relay_raw(struct lmx_call *c, const char *p, size_t n)
+{
+    if (!c->client_streaming) {
+        struct lmx_hdrset hs;
+
+        call_headers(c, &hs);
+        lmx__hdrset_add(&hs, "Content-Type", "%s",
+                        c->up_ctype[0] ? c->up_ctype : "application/octet-stream");
+        if (lmx_http_res_begin(c->req, (int)c->status, hs.h, hs.n, -1) < 0)
+            return LMX_ECLIENT;
+        c->client_streaming = true;
+        c->ttft_ns = lmx_now_ns() - c->t_attempt;
+    }
+    return lmx_http_res_queue(c->req, p, n);
+}
+
+static int native_event(const char *ev, size_t evlen, const char *data, size_t len, void *ud);
 
 static int on_up_data(struct lmx_xfer *x, const char *p, size_t n, void *ud)
 {
@@ -569,6 +829,13 @@ static int on_up_data(struct lmx_xfer *x, const char *p, size_t n, void *ud)
     LMX_UNUSED(x);
     if (c->req == NULL)
         return LMX_ECLIENT;
+    if (c->raw_relay && c->status >= 200 && c->status < 300) {
+        if (c->client_streaming && lmx_http_res_room(c->req) == 0)
+            return LMX_AGAIN;
+        err = relay_raw(c, p, n);
+        lmx_http_res_flush(c->req);
+        return err;
+    }
     if (!c->stream || c->status < 200 || c->status >= 300) {
         err = lmx_buf_append(&c->resp, p, n);
         return err == LMX_ETOOBIG ? LMX_EUPSTREAM : err;
@@ -576,6 +843,12 @@ static int on_up_data(struct lmx_xfer *x, const char *p, size_t n, void *ud)
     /* backpressure: take all of a chunk or none of it */
     if (c->client_streaming && lmx_http_res_room(c->req) == 0)
         return LMX_AGAIN;
+    if (c->native) {
+        err = lmx_sse_reader_feed(&c->sse, p, n, native_event, c);
+        if (c->client_streaming)
+            lmx_http_res_flush(c->req);
+        return err;
+    }
     if (c->translated) {
         struct lmx_perr pe = {0, "", "", ""};
 
@@ -624,9 +897,9 @@ static void relay_upstream_error(struct lmx_call *c)
     if (status == 429 && c->retry_after_hdr > 0)
         lmx__hdrset_add(&hs, "retry-after", "%.0f", c->retry_after_hdr);
     if (msg != NULL) {
-        lmx__send_error(c->req, &hs, status, type, param, "%s", msg);
+        lmx__send_error_as(c->req, &hs, errfn(c), status, type, param, "%s", msg);
     } else {
-        lmx__send_error(c->req, &hs, status, type, param,
+        lmx__send_error_as(c->req, &hs, errfn(c), status, type, param,
                         "upstream '%s' returned HTTP %d: %.*s", c->dep->provider, status,
                         (int)LMX_MIN(c->resp.len, 512), c->resp.data ? c->resp.data : "");
     }
@@ -651,6 +924,28 @@ static int finish_ok(struct lmx_call *c)
                  "upstream returned a body that is not a JSON object (HTTP %ld): %.80s",
                  c->status, body);
         return LMX_EUPSTREAM;
+    }
+    if (voyage_rerank(c)) {
+        json_t *root = json_loadb(body, c->resp.len, 0, NULL);
+        json_t *out = voyage_rerank_answer(c, root);
+
+        json_decref(root);
+        c->usage = json_incref(json_object_get(out, "usage"));
+        call_headers(c, &hs);
+        lmx__send_json(c->req, &hs, 200, out);
+        c->req = NULL;
+        return 0;
+    }
+    if (c->dialect != NULL) {
+        json_t *root = json_loadb(body, c->resp.len, 0, NULL);
+        int err;
+
+        if (root == NULL)
+            return LMX_ENOMEM;
+        c->usage = json_incref(json_object_get(root, "usage"));
+        err = dialect_answer(c, root, (int)c->status);
+        json_decref(root);
+        return err;
     }
     if (lmx_jscan_find(body, c->resp.len, "usage", &s) == 0 && body[s.value_start] == '{')
         c->usage = json_loadb(body + s.value_start, s.value_end - s.value_start, 0, NULL);
@@ -678,7 +973,22 @@ static void stream_error(struct lmx_call *c, int err, const char *msg)
             type = json_string_value(json_object_get(json_object_get(eb, "error"), "type"));
     }
     lmx_buf_init(&b, 8192);
-    if (lmx_buf_puts(&b, "data: {\"error\":{\"message\":") == 0 &&
+    if (c->raw_relay || c->native_err) {
+        /* audio cannot carry an error, and a relayed error event already told the client */
+        json_decref(eb);
+        lmx_buf_release(&b);
+        if (c->raw_relay)
+            lmx_http_res_abort(c->req);
+        else
+            lmx_http_res_end(c->req, false);
+        c->req = NULL;
+        return;
+    }
+    if (c->dialect != NULL && c->dialect->stream_error != NULL) {
+        c->dialect->stream_error(&c->dc, status, type, msg, &b);
+        if (b.len > 0)
+            lmx_http_res_write(c->req, b.data, b.len);
+    } else if (lmx_buf_puts(&b, "data: {\"error\":{\"message\":") == 0 &&
         lmx_buf_json_str(&b, msg, strlen(msg)) == 0 && lmx_buf_puts(&b, ",\"type\":") == 0 &&
         lmx_buf_json_str(&b, type, strlen(type)) == 0 &&
         lmx_buf_printf(&b, ",\"param\":null,\"code\":\"%d\"}}\n\n", status) == 0)
@@ -716,6 +1026,11 @@ static int translated_finish(struct lmx_call *c)
     }
     json_decref(c->usage);
     c->usage = json_incref(json_object_get(out, "usage"));
+    if (c->dialect != NULL) {
+        err = dialect_answer(c, out, 200);
+        json_decref(out);
+        return err;
+    }
     text = json_dumps(out, JSON_COMPACT);
     json_decref(out);
     if (text == NULL)
@@ -746,7 +1061,141 @@ static int translated_stream_end(struct lmx_call *c)
                  "provider '%s' ended the stream without any content", c->dep->provider);
         return LMX_EUPSTREAM;
     }
-    return lmx_http_res_queue(c->req, "data: [DONE]\n\n", 14);
+    return c->dialect != NULL ? dialect_end(c)
+                              : lmx_http_res_queue(c->req, "data: [DONE]\n\n", 14);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Native pass-through: an Anthropic client on an Anthropic deployment */
+
+/* Anthropic's usage object → the canonical usage (for cost and accounting). */
+static void native_usage(struct lmx_call *c, const json_t *u, bool final)
+{
+    json_int_t in, out, cr, cw;
+    json_t *prev = c->usage;
+
+    if (!json_is_object(u))
+        return;
+    in = json_integer_value(json_object_get(u, "input_tokens"));
+    out = json_integer_value(json_object_get(u, "output_tokens"));
+    cr = json_integer_value(json_object_get(u, "cache_read_input_tokens"));
+    cw = json_integer_value(json_object_get(u, "cache_creation_input_tokens"));
+    if (final && prev != NULL && json_object_get(u, "input_tokens") == NULL) {
+        /* message_delta carries the output count; the input came with message_start */
+        in = json_integer_value(json_object_get(prev, "lmx_in"));
+        cr = json_integer_value(json_object_get(json_object_get(prev, "prompt_tokens_details"),
+                                                "cached_tokens"));
+        cw = json_integer_value(json_object_get(prev, "cache_creation_input_tokens"));
+    }
+    c->usage = json_pack("{s:I,s:I,s:I,s:{s:I},s:I,s:I}", "prompt_tokens", in + cr + cw,
+                         "completion_tokens", out, "total_tokens", in + cr + cw + out,
+                         "prompt_tokens_details", "cached_tokens", cr,
+                         "cache_creation_input_tokens", cw, "lmx_in", in);
+    json_decref(prev);
+}
+
+/* One event of the provider's stream: checked, its usage read, relayed as it came. */
+static int native_event(const char *ev, size_t evlen, const char *data, size_t len, void *ud)
+{
+    struct lmx_call *c = ud;
+    int err = 0;
+
+    if (lmx_jscan_check(data, len) < 0) {
+        snprintf(c->stream_err, sizeof(c->stream_err),
+                 "upstream sent a malformed stream event: %.*s", (int)LMX_MIN(len, 120), data);
+        return LMX_EUPSTREAM;
+    }
+    if (!c->client_streaming) {
+        c->ttft_ns = lmx_now_ns() - c->t_attempt;
+        err = start_client_stream(c);
+        if (err < 0)
+            return err;
+    }
+    if ((evlen == 13 && memcmp(ev, "message_start", 13) == 0) ||
+        (evlen == 13 && memcmp(ev, "message_delta", 13) == 0)) {
+        json_t *e = json_loadb(data, len, 0, NULL);
+        bool start = ev[8] == 's';
+
+        native_usage(c, start ? json_object_get(json_object_get(e, "message"), "usage")
+                              : json_object_get(e, "usage"),
+                     !start);
+        json_decref(e);
+    } else if (evlen == 12 && memcmp(ev, "message_stop", 12) == 0) {
+        c->saw_done = true;
+    } else if (evlen == 5 && memcmp(ev, "error", 5) == 0) {
+        c->native_err = true; /* relayed below: the client hears it in its own words */
+    }
+    if (evlen > 0) {
+        err = lmx_http_res_queue(c->req, "event: ", 7);
+        if (err == 0)
+            err = lmx_http_res_queue(c->req, ev, evlen);
+        if (err == 0)
+            err = lmx_http_res_queue(c->req, "\n", 1);
+    }
+    if (err == 0)
+        err = lmx_http_res_queue(c->req, "data: ", 6);
+    if (err == 0)
+        err = lmx_http_res_queue(c->req, data, len);
+    if (err == 0)
+        err = lmx_http_res_queue(c->req, "\n\n", 2);
+    return err;
+}
+
+/* The provider's complete answer: checked, usage read, relayed byte for byte. */
+static int native_finish(struct lmx_call *c)
+{
+    struct lmx_hdrset hs;
+    const char *body = c->resp.data ? c->resp.data : "";
+    struct lmx_jspan s;
+
+    if (lmx_jscan_check(body, c->resp.len) < 0) {
+        snprintf(c->stream_err, sizeof(c->stream_err),
+                 "upstream returned a body that is not a JSON object (HTTP %ld): %.80s",
+                 c->status, body);
+        return LMX_EUPSTREAM;
+    }
+    if (lmx_jscan_find(body, c->resp.len, "usage", &s) == 0 && body[s.value_start] == '{') {
+        json_t *u = json_loadb(body + s.value_start, s.value_end - s.value_start, 0, NULL);
+
+        native_usage(c, u, false);
+        json_decref(u);
+    }
+    call_headers(c, &hs);
+    cost_header(c, &hs);
+    lmx_http_res_send(c->req, (int)c->status, hs.h, hs.n, "application/json", body, c->resp.len);
+    c->req = NULL;
+    return 0;
+}
+
+/*
+ * The client's own body goes to the provider, with only `model` rewritten:
+ * the adapter built the URL and the credential headers from the canonical
+ * form; thinking signatures, cache_control and beta fields pass untouched.
+ */
+static int native_body(struct lmx_call *c)
+{
+    struct lmx_buf raw;
+    const char *beta;
+    size_t blen;
+    int err;
+
+    lmx_buf_init(&raw, 1024);
+    err = lmx_buf_json_str(&raw, c->pc_model, strlen(c->pc_model));
+    lmx_buf_reset(&c->upreq->body);
+    if (err == 0)
+        err = lmx_jscan_rewrite(c->req->body.data, c->req->body.len, NULL, 0, "model", raw.data,
+                                raw.len, NULL, 0, &c->upreq->body);
+    lmx_buf_release(&raw);
+    beta = lmx_http_req_header(c->req, "anthropic-beta", &blen);
+    if (err == 0 && beta != NULL) {
+        bool has = false;
+
+        for (size_t i = 0; i < c->upreq->nheaders; i++)
+            has = has || strncasecmp(c->upreq->headers[i], "anthropic-beta:", 15) == 0;
+        if (!has)
+            err = lmx_upreq_header(c->upreq, "anthropic-beta", "%.*s", (int)blen, beta);
+    }
+    return err;
 }
 
 static void on_up_done(struct lmx_xfer *x, int err, const char *msg, void *ud)
@@ -762,8 +1211,19 @@ static void on_up_done(struct lmx_xfer *x, int err, const char *msg, void *ud)
         call_free(c);
         return;
     }
-    if (err == 0 && c->status >= 200 && c->status < 300 && c->translated) {
-        err = c->stream ? translated_stream_end(c) : translated_finish(c);
+    if (err == 0 && c->status >= 200 && c->status < 300 && (c->translated || c->native)) {
+        if (c->native && c->stream) {
+            err = lmx_sse_reader_finish(&c->sse, native_event, c);
+            if (err == 0 && !c->saw_done) {
+                snprintf(c->stream_err, sizeof(c->stream_err),
+                         "upstream stream ended without message_stop");
+                err = LMX_EUPSTREAM;
+            }
+        } else if (c->native) {
+            err = native_finish(c);
+        } else {
+            err = c->stream ? translated_stream_end(c) : translated_finish(c);
+        }
         if (err == 0) {
             if (c->req != NULL) {
                 lmx_http_res_end(c->req, true);
@@ -785,7 +1245,9 @@ static void on_up_done(struct lmx_xfer *x, int err, const char *msg, void *ud)
         keep_perr(c, &pe);
         c->stream_err[0] = '\0';
     } else if (err == 0 && c->status >= 200 && c->status < 300) {
-        if (c->stream) {
+        if (c->raw_relay) {
+            err = c->client_streaming ? 0 : relay_raw(c, "", 0); /* an empty answer */
+        } else if (c->stream) {
             err = lmx_sse_reader_finish(&c->sse, stream_event, c);
             if (err == 0 && !c->saw_done) {
                 /* a clean close without [DONE]: tell the client it is not whole */
@@ -793,6 +1255,8 @@ static void on_up_done(struct lmx_xfer *x, int err, const char *msg, void *ud)
                          "upstream stream ended without [DONE]");
                 err = LMX_EUPSTREAM;
             }
+            if (err == 0 && c->dialect != NULL)
+                err = dialect_end(c);
         } else {
             err = finish_ok(c);
         }
@@ -1064,9 +1528,13 @@ static bool drop_params_of(const struct lmx_call *c)
     return c->cfg->drop_params;
 }
 
-/* The adapter's request for the current deployment (translated families). */
-static int build_translated(struct lmx_call *c, const struct lmx_provider_ops *ops,
-                            struct lmx_perr *pe)
+/*
+ * Sets up the adapter's view of the call for the current deployment
+ * (translated families): the body it translates, the upstream model, a fresh
+ * request to fill. build (or token_prepare first) comes next.
+ */
+static int prepare_translated(struct lmx_call *c, const struct lmx_provider_ops *ops,
+                              struct lmx_perr *pe)
 {
     int err;
 
@@ -1099,21 +1567,189 @@ static int build_translated(struct lmx_call *c, const struct lmx_provider_ops *o
     c->pc.call_id = c->call_id;
     c->pc.stream = c->stream;
     c->pc.drop_params = drop_params_of(c);
-    return ops->build(&c->pc, c->upreq, pe);
+    return 0;
+}
+
+/* The request cannot be expressed for this provider (or its credential is unusable): the caller's to fix. */
+static void translated_refused(struct lmx_call *c, int err, const struct lmx_perr *pe)
+{
+    struct lmx_hdrset hs;
+
+    if (c->dep->state != NULL && c->token_step)
+        lmx_dstate_end(c->dep->state, lmx_wall_ms(), false, LMX_EC_AUTH, 0, 0);
+    call_headers(c, &hs);
+    lmx__send_error_as(c->req, &hs, errfn(c), pe->status > 0 ? pe->status : lmx_err_status(err),
+                       pe->type[0] ? pe->type : lmx_err_type(err),
+                       pe->param[0] ? pe->param : NULL, "%s",
+                       pe->message[0] ? pe->message : lmx_strerror(err));
+    c->req = NULL;
+    call_free(c);
+}
+
+static void upreq_xfer(const struct lmx_upreq *r, struct lmx_xfer_req *xr)
+{
+    memset(xr, 0, sizeof(*xr));
+    xr->method = r->method;
+    xr->url = r->url.data;
+    xr->headers = r->headers;
+    xr->nheaders = r->nheaders;
+    xr->body = r->body.data;
+    xr->body_len = r->body.len;
+}
+
+/* Starts a transfer of the current attempt with its timeouts; begin: it starts the attempt. */
+static void launch(struct lmx_call *c, struct lmx_xfer_req *xr, const struct lmx_xfer_cbs *cbs,
+                   bool begin)
+{
+    struct lmx_api_stats *st = &c->w->stats;
+    double idle = c->stream ? c->stream_timeout : c->timeout;
+    int err;
+
+    xr->connect_timeout = LMX_MIN(c->timeout, 30.0);
+    xr->total_timeout = c->stream && !c->token_step ? 0 : c->timeout;
+    xr->idle_timeout = c->token_step ? c->timeout : idle;
+    if (begin) {
+        c->t_attempt = lmx_now_ns();
+        c->ttft_ns = 0;
+        if (c->dep->state != NULL)
+            lmx_dstate_begin(c->dep->state, lmx_wall_ms());
+    }
+    atomic_store_explicit(&st->upstream_calls,
+                          atomic_load_explicit(&st->upstream_calls, memory_order_relaxed) + 1,
+                          memory_order_relaxed);
+    err = lmx_xfer_start(c->w->up, xr, cbs, c, &c->xfer);
+    if (err < 0) {
+        c->xfer = NULL;
+        c->token_step = false;
+        attempt_failed(c, err, "cannot start the upstream call");
+    }
+}
+
+/* Builds the adapter's request (the token, if any, is at hand) and sends it. */
+static void send_translated(struct lmx_call *c, bool begin)
+{
+    struct lmx_perr pe = {0, "", "", ""};
+    struct lmx_xfer_req xr;
+    int err;
+
+    c->token_step = false;
+    if (!begin) { /* after a token step: a fresh request for the call itself */
+        lmx_upreq_release(c->upreq);
+        lmx_upreq_init(c->upreq);
+    }
+    err = c->ops->build(&c->pc, c->upreq, &pe);
+    if (err < 0) {
+        if (!begin && c->dep->state != NULL)
+            lmx_dstate_end(c->dep->state, lmx_wall_ms(), true, LMX_EC_NONE, 0, 0);
+        translated_refused(c, err, &pe);
+        return;
+    }
+    c->native = c->dialect != NULL && c->dialect == &lmx_dialect_anthropic &&
+                strcmp(c->ops->name, "anthropic") == 0 && c->fb_messages == NULL;
+    if (c->native && (err = native_body(c)) < 0) {
+        pe.status = 0;
+        snprintf(pe.message, sizeof(pe.message), "cannot forward the request: %s",
+                 lmx_strerror(err));
+        translated_refused(c, err, &pe);
+        return;
+    }
+    for (size_t i = 0; i < c->req->nhdrs; i++) {
+        const struct lmx_http_hdr *h = &c->req->hdrs[i];
+
+        if (h->name_len > 7 && memcmp(h->name, "x-pass-", 7) == 0) {
+            char name[128];
+
+            snprintf(name, sizeof(name), "%.*s", (int)LMX_MIN(h->name_len - 7, 127), h->name + 7);
+            lmx_upreq_header(c->upreq, name, "%.*s", (int)h->value_len, h->value);
+        }
+    }
+    upreq_xfer(c->upreq, &xr);
+    launch(c, &xr, &xfer_cbs, begin);
+}
+
+/* The token endpoint answered (or failed): the adapter keeps the token, the call goes on. */
+static void on_token_done(struct lmx_xfer *x, int err, const char *msg, void *ud)
+{
+    struct lmx_call *c = ud;
+    struct lmx_perr pe = {0, "", "", ""};
+
+    LMX_UNUSED(x);
+    c->xfer = NULL;
+    c->upstream_ns += lmx_now_ns() - c->t_attempt;
+    if (c->req == NULL) {
+        call_free(c);
+        return;
+    }
+    if (err < 0) { /* unreachable or timed out: a connection failure of this deployment */
+        c->token_step = false;
+        attempt_failed(c, err, msg);
+        return;
+    }
+    err = c->ops->token_done(&c->pc, c->status, c->resp.data ? c->resp.data : "", c->resp.len,
+                             &pe);
+    lmx_buf_reset(&c->resp);
+    if (err < 0) {
+        if (pe.status >= 500 || pe.status == 429) { /* the token service's trouble: retryable */
+            keep_perr(c, &pe);
+            c->token_step = false;
+            attempt_failed(c, 0, pe.message);
+            return;
+        }
+        translated_refused(c, err, &pe);
+        return;
+    }
+    c->status = 0;
+    send_translated(c, false);
+}
+
+static int on_token_data(struct lmx_xfer *x, const char *p, size_t n, void *ud)
+{
+    struct lmx_call *c = ud;
+
+    LMX_UNUSED(x);
+    if (c->req == NULL)
+        return LMX_ECLIENT;
+    return lmx_buf_append(&c->resp, p, n) == LMX_ETOOBIG ? LMX_EUPSTREAM : 0;
+}
+
+static const struct lmx_xfer_cbs token_cbs = {
+    .on_headers = on_up_headers,
+    .on_data = on_token_data,
+    .on_done = on_token_done,
+};
+
+static int dialect_in(struct lmx_call *c, const char *path_model, bool path_stream);
+
+/*
+ * /completions on a family that only serves chat: from this attempt on the
+ * call is a chat call whose answer the completions dialect converts back.
+ * Returns 0, or answers the client (freeing the call) and returns < 0.
+ */
+static int bridge_completions(struct lmx_call *c)
+{
+    int err;
+
+    c->dialect = &lmx_dialect_completions;
+    err = dialect_in(c, NULL, false);
+    if (err < 0)
+        return err;
+    c->ep = LMX_EP_CHAT;
+    c->dc.model = c->model_name;
+    return 0;
 }
 
 /* Picks a deployment (another one than before when there is one) and calls it. */
 static void start_attempt(struct lmx_call *c)
 {
     const struct lmx_provider_ops *ops;
-    struct lmx_xfer_req xr;
-    struct lmx_api_stats *st = &c->w->stats;
     struct lmx_pick_ctx ctx = pick_ctx(c);
     enum lmx_pick_why why;
-    double idle, total;
     int idx, err;
 
     c->status = 0;
+    c->token_step = false;
+    c->native = false;
+    c->native_err = false;
     c->stream_err[0] = '\0';
     c->retry_after_hdr = 0;
     lmx_sse_reader_reset(&c->sse);
@@ -1153,7 +1789,7 @@ static void start_attempt(struct lmx_call *c)
 
             call_headers(c, &hs);
             lmx__hdrset_add(&hs, "retry-after", "%.0f", secs + 0.999);
-            lmx__send_error(c->req, &hs, 429, "rate_limit_error", NULL,
+            lmx__send_error_as(c->req, &hs, errfn(c), 429, "rate_limit_error", NULL,
                             "No deployments available for selected model, Try again in %.0f "
                             "seconds. Passed model=%s. pre-call-checks=%s, %s",
                             secs + 0.999, c->model_name,
@@ -1175,7 +1811,7 @@ static void start_attempt(struct lmx_call *c)
         /* litellm_params.mock_response: this deployment answers with it, no upstream call */
         json_t *mr = json_object_get(c->dep->litellm_params, "mock_response");
 
-        if (json_is_string(mr) && c->ep != LMX_EP_EMBEDDINGS) {
+        if (json_is_string(mr) && (c->ep == LMX_EP_CHAT || c->ep == LMX_EP_COMPLETIONS)) {
             mock_answer(c, json_string_value(mr));
             return;
         }
@@ -1191,6 +1827,16 @@ static void start_attempt(struct lmx_call *c)
         call_fail(c, 501, "not_implemented",
                   "provider '%s' (model '%s') is not served by this llmux build yet",
                   c->dep->provider, c->dep->model);
+        return;
+    }
+    if (ops->build != NULL && c->ep == LMX_EP_COMPLETIONS && c->dialect == NULL &&
+        bridge_completions(c) < 0)
+        return; /* answered */
+    if (ops->build != NULL && c->ep != LMX_EP_CHAT && c->ep != LMX_EP_EMBEDDINGS &&
+        !(c->ep == LMX_EP_RERANK && ops->build_url != NULL)) {
+        call_fail(c, 400, "invalid_request_error",
+                  "provider '%s' (model '%s') does not serve %s through llmux", c->dep->provider,
+                  c->dep->model, lmx_endpoint_path(c->ep));
         return;
     }
     c->timeout = c->dep->timeout > 0 ? c->dep->timeout : c->cfg->request_timeout;
@@ -1212,42 +1858,32 @@ static void start_attempt(struct lmx_call *c)
         fake_failure(c, 408, LMX_ETIMEOUT, text);
         return;
     }
-    memset(&xr, 0, sizeof(xr));
-    if (ops->build != NULL) {
+    if (ops->build != NULL && c->ep != LMX_EP_RERANK) {
         struct lmx_perr pe = {0, "", "", ""};
+        int r;
 
-        err = build_translated(c, ops, &pe);
-        if (err < 0) {
-            /* the request cannot be expressed for this provider: the caller's to fix */
-            struct lmx_hdrset hs;
-
-            call_headers(c, &hs);
-            lmx__send_error(c->req, &hs, pe.status > 0 ? pe.status : lmx_err_status(err),
-                            pe.type[0] ? pe.type : lmx_err_type(err),
-                            pe.param[0] ? pe.param : NULL, "%s",
-                            pe.message[0] ? pe.message : lmx_strerror(err));
-            c->req = NULL;
-            call_free(c);
+        err = prepare_translated(c, ops, &pe);
+        r = err < 0 || ops->token_prepare == NULL ? 0 : ops->token_prepare(&c->pc, c->upreq, &pe);
+        if (err < 0 || r < 0) {
+            translated_refused(c, err < 0 ? err : r, &pe);
             return;
         }
-        for (size_t i = 0; i < c->req->nhdrs; i++) {
-            const struct lmx_http_hdr *h = &c->req->hdrs[i];
+        if (r == 1) {
+            /* the provider's credential first (OAuth2, IAM); the call goes on in on_token_done */
+            struct lmx_xfer_req xr;
 
-            if (h->name_len > 7 && memcmp(h->name, "x-pass-", 7) == 0) {
-                char name[128];
-
-                snprintf(name, sizeof(name), "%.*s", (int)LMX_MIN(h->name_len - 7, 127),
-                         h->name + 7);
-                lmx_upreq_header(c->upreq, name, "%.*s", (int)h->value_len, h->value);
-            }
+            upreq_xfer(c->upreq, &xr);
+            c->token_step = true;
+            launch(c, &xr, &token_cbs, true);
+            return;
         }
-        xr.method = c->upreq->method;
-        xr.url = c->upreq->url.data;
-        xr.headers = c->upreq->headers;
-        xr.nheaders = c->upreq->nheaders;
-        xr.body = c->upreq->body.data;
-        xr.body_len = c->upreq->body.len;
-    } else {
+        send_translated(c, true);
+        return;
+    }
+    {
+        struct lmx_xfer_req xr;
+
+        memset(&xr, 0, sizeof(xr));
         c->translated = false;
         err = build_request(c, ops);
         if (err < 0) {
@@ -1262,28 +1898,70 @@ static void start_attempt(struct lmx_call *c)
         xr.nheaders = c->nup_headers;
         xr.body = c->up_body.data;
         xr.body_len = c->up_body.len;
-    }
-    idle = c->stream ? c->stream_timeout : c->timeout;
-    total = c->stream ? 0 : c->timeout;
-    xr.connect_timeout = LMX_MIN(c->timeout, 30.0);
-    xr.total_timeout = total;
-    xr.idle_timeout = idle;
-    c->t_attempt = lmx_now_ns();
-    c->ttft_ns = 0;
-    atomic_store_explicit(&st->upstream_calls,
-                          atomic_load_explicit(&st->upstream_calls, memory_order_relaxed) + 1,
-                          memory_order_relaxed);
-    if (c->dep->state != NULL)
-        lmx_dstate_begin(c->dep->state, lmx_wall_ms());
-    err = lmx_xfer_start(c->w->up, &xr, &xfer_cbs, c, &c->xfer);
-    if (err < 0) {
-        c->xfer = NULL;
-        attempt_failed(c, err, "cannot start the upstream call");
+        launch(c, &xr, &xfer_cbs, true);
     }
 }
 
 /* ------------------------------------------------------------------------ */
 /* mock_response: an answer made here, no upstream call (LiteLLM's test hook) */
+
+/* mock_response for a client of another dialect: the same canonical answer, converted. */
+static void mock_answer_dialect(struct lmx_call *c, const char *text)
+{
+    long now = (long)lmx_wall_s();
+    char id[80];
+    json_t *usage = json_pack("{s:i,s:i,s:i}", "prompt_tokens", 10, "completion_tokens", 20,
+                              "total_tokens", 30);
+    json_t *a = NULL, *b = NULL;
+    int err = LMX_ENOMEM;
+
+    snprintf(id, sizeof(id), "chatcmpl-%s", c->call_id);
+    if (usage == NULL)
+        goto out;
+    json_decref(c->usage);
+    c->usage = json_incref(usage);
+    if (!c->stream) {
+        a = json_pack("{s:s,s:s,s:i,s:s,s:[{s:i,s:{s:s,s:s},s:s}],s:O}", "id", id, "object",
+                      "chat.completion", "created", (json_int_t)now, "model", c->model_name,
+                      "choices", "index", 0, "message", "role", "assistant", "content", text,
+                      "finish_reason", "stop", "usage", usage);
+        if (a == NULL)
+            goto out;
+        err = dialect_answer(c, a, 200);
+        goto out;
+    }
+    a = json_pack("{s:s,s:s,s:i,s:s,s:[{s:i,s:{s:s,s:s},s:s}]}", "id", id, "object",
+                  "chat.completion.chunk", "created", (json_int_t)now, "model", c->model_name,
+                  "choices", "index", 0, "delta", "role", "assistant", "content", text,
+                  "finish_reason", "stop");
+    b = json_pack("{s:s,s:s,s:i,s:s,s:[],s:O}", "id", id, "object", "chat.completion.chunk",
+                  "created", (json_int_t)now, "model", c->model_name, "choices", "usage", usage);
+    if (a == NULL || b == NULL)
+        goto out;
+    c->t_attempt = lmx_now_ns();
+    err = start_client_stream(c);
+    if (err == 0)
+        err = dialect_chunk(c, a);
+    if (err == 0)
+        err = dialect_chunk(c, b);
+    if (err == 0)
+        err = dialect_end(c);
+    lmx_http_res_end(c->req, err == 0);
+    c->req = NULL;
+out:
+    if (err < 0 && c->req != NULL) {
+        call_fail(c, lmx_err_status(err), lmx_err_type(err), "%s",
+                  c->stream_err[0] ? c->stream_err : lmx_strerror(err));
+        c = NULL;
+    }
+    json_decref(a);
+    json_decref(b);
+    json_decref(usage);
+    if (c != NULL) {
+        c->req = NULL;
+        call_free(c);
+    }
+}
 
 static void mock_answer(struct lmx_call *c, const char *text)
 {
@@ -1292,6 +1970,10 @@ static void mock_answer(struct lmx_call *c, const char *text)
     long now = (long)lmx_wall_s();
     int err;
 
+    if (c->dialect != NULL) {
+        mock_answer_dialect(c, text);
+        return;
+    }
     lmx_buf_init(&b, 1u << 20);
     call_headers(c, &hs);
     if (!c->stream) {
@@ -1411,12 +2093,7 @@ static uint64_t estimate_tokens(const json_t *body)
 
 static const char *route_label(enum lmx_endpoint ep)
 {
-    switch (ep) {
-    case LMX_EP_CHAT: return "/chat/completions";
-    case LMX_EP_COMPLETIONS: return "/completions";
-    case LMX_EP_EMBEDDINGS: return "/embeddings";
-    }
-    return "";
+    return lmx_endpoint_path(ep);
 }
 
 static void list_groups(const struct lmx_config *cfg, char *out, size_t n)
@@ -1435,8 +2112,50 @@ static void list_groups(const struct lmx_config *cfg, char *out, size_t n)
     }
 }
 
-void lmx__proxy_start(struct lmx_api_worker *w, struct lmx_http_req *req, enum lmx_endpoint ep,
-                      const char *path_model)
+/*
+ * A client's dialect request → the canonical request in c->body (and as
+ * text in c->canon, the fast path's raw body). Returns 0, or answers the
+ * client (freeing the call) and returns a negative code.
+ */
+static int dialect_in(struct lmx_call *c, const char *path_model, bool path_stream)
+{
+    struct lmx_perr pe = {0, "", "", ""};
+    json_t *canon = NULL;
+    int err;
+
+    c->dc.ops = c->dialect;
+    c->dc.path_model = path_model;
+    c->dc.path_stream = path_stream;
+    c->dc.call_id = c->call_id;
+    c->dc.created = (int64_t)lmx_wall_s();
+    err = c->dialect->request(&c->dc, c->body, &canon, &pe);
+    if (err < 0 || canon == NULL) {
+        struct lmx_hdrset hs;
+
+        json_decref(canon);
+        call_headers(c, &hs);
+        lmx__send_error_as(c->req, &hs, errfn(c), pe.status > 0 ? pe.status : 400,
+                           pe.type[0] ? pe.type : "invalid_request_error",
+                           pe.param[0] ? pe.param : NULL, "%s",
+                           pe.message[0] ? pe.message : "the request cannot be read");
+        c->req = NULL;
+        call_free(c);
+        return err < 0 ? err : LMX_EBADREQ;
+    }
+    json_decref(c->body);
+    c->body = canon;
+    c->canon = json_dumps(canon, JSON_COMPACT);
+    if (c->canon == NULL) {
+        call_fail(c, 503, "internal_server_error", "out of memory");
+        return LMX_ENOMEM;
+    }
+    c->canon_len = strlen(c->canon);
+    lmx_buf_init(&c->dout, 64u << 20);
+    return 0;
+}
+
+static void proxy_begin(struct lmx_api_worker *w, struct lmx_http_req *req, enum lmx_endpoint ep,
+                        const char *path_model, const struct lmx_dialect_ops *d, bool path_stream)
 {
     struct lmx_call *c;
     struct lmx_config *cfg;
@@ -1446,7 +2165,8 @@ void lmx__proxy_start(struct lmx_api_worker *w, struct lmx_http_req *req, enum l
     size_t cidlen;
 
     cfg = lmx_api_cfg_get(w);
-    if (lmx__auth_check(req, cfg) < 0) {
+    if (lmx__auth_check_as(req, cfg, d != NULL ? d->error_body : NULL,
+                           d != NULL && strcmp(d->name, "gemini") == 0) < 0) {
         lmx_api_cfg_put(w, cfg);
         return;
     }
@@ -1459,6 +2179,7 @@ void lmx__proxy_start(struct lmx_api_worker *w, struct lmx_http_req *req, enum l
     c->w = w;
     c->req = req;
     c->cfg = cfg;
+    c->dialect = d;
     c->rc = cfg->router;
     c->ep = ep;
     c->t0 = req->start_ns;
@@ -1477,7 +2198,27 @@ void lmx__proxy_start(struct lmx_api_worker *w, struct lmx_http_req *req, enum l
         call_fail(c, 400, "invalid_request_error", "request body is empty; expected a JSON object");
         return;
     }
-    c->body = json_loadb(req->body.data, req->body.len, 0, &jerr);
+    c->raw_relay = ep == LMX_EP_SPEECH || ep == LMX_EP_TRANSCRIPTIONS;
+    if (ep == LMX_EP_TRANSCRIPTIONS) {
+        size_t ctlen = 0;
+        const char *ct = lmx_http_req_header(req, "content-type", &ctlen);
+
+        if (ct == NULL || ctlen < 19 || !lmx_streq_ci(ct, 19, "multipart/form-data")) {
+            call_fail(c, 400, "invalid_request_error",
+                      "/audio/transcriptions takes multipart/form-data with 'file' and 'model'");
+            return;
+        }
+        c->mp_model = multipart_field(ct, ctlen, req->body.data, req->body.len, "model",
+                                      &c->mp_model_len);
+        if (c->mp_model == NULL || c->mp_model_len == 0 || c->mp_model_len >= 256) {
+            call_fail(c, 400, "invalid_request_error",
+                      "'model' is required: a form field of the multipart body");
+            return;
+        }
+        c->body = json_pack("{s:s%}", "model", c->mp_model, c->mp_model_len);
+    } else {
+        c->body = json_loadb(req->body.data, req->body.len, 0, &jerr);
+    }
     if (c->body == NULL) {
         call_fail(c, 400, "invalid_request_error",
                   "invalid JSON in request body at line %d, column %d (byte %d): %s", jerr.line,
@@ -1488,6 +2229,8 @@ void lmx__proxy_start(struct lmx_api_worker *w, struct lmx_http_req *req, enum l
         call_fail(c, 400, "invalid_request_error", "request body must be a JSON object");
         return;
     }
+    if (d != NULL && dialect_in(c, path_model, path_stream) < 0)
+        return;
     model = json_object_get(c->body, "model");
     if (path_model != NULL && !json_is_string(model)) {
         snprintf(c->model_name, sizeof(c->model_name), "%s", path_model);
@@ -1504,7 +2247,8 @@ void lmx__proxy_start(struct lmx_api_worker *w, struct lmx_http_req *req, enum l
         call_fail(c, 400, "invalid_request_error", "'stream' must be a boolean");
         return;
     }
-    c->stream = json_is_true(stream) && ep != LMX_EP_EMBEDDINGS;
+    c->stream = json_is_true(stream) && (ep == LMX_EP_CHAT || ep == LMX_EP_COMPLETIONS);
+    c->dc.model = c->model_name;
     c->client_usage =
         json_is_true(json_object_get(json_object_get(c->body, "stream_options"), "include_usage"));
     if (lmx_route_resolve(cfg, c->model_name, strlen(c->model_name), &c->route) < 0) {
@@ -1514,7 +2258,7 @@ void lmx__proxy_start(struct lmx_api_worker *w, struct lmx_http_req *req, enum l
         call_fail(c, 400, "invalid_request_error",
                   "%s: Invalid model name passed in model=%s. Call `/v1/models` to view "
                   "available models for your key. Available models: [%s]",
-                  route_label(ep), c->model_name, names);
+                  d != NULL ? d->name : route_label(ep), c->model_name, names);
         return;
     }
     c->num_retries = retries_from(c);
@@ -1528,9 +2272,21 @@ void lmx__proxy_start(struct lmx_api_worker *w, struct lmx_http_req *req, enum l
     req->on_drain = on_client_drain;
     req->ud = c;
     mock = json_object_get(c->body, "mock_response");
-    if (json_is_string(mock) && ep != LMX_EP_EMBEDDINGS) {
+    if (json_is_string(mock) && (ep == LMX_EP_CHAT || ep == LMX_EP_COMPLETIONS)) {
         mock_answer(c, json_string_value(mock));
         return;
     }
     start_attempt(c);
+}
+
+void lmx__proxy_start(struct lmx_api_worker *w, struct lmx_http_req *req, enum lmx_endpoint ep,
+                      const char *path_model)
+{
+    proxy_begin(w, req, ep, path_model, NULL, false);
+}
+
+void lmx__proxy_dialect(struct lmx_api_worker *w, struct lmx_http_req *req,
+                        const struct lmx_dialect_ops *d, const char *path_model, bool path_stream)
+{
+    proxy_begin(w, req, LMX_EP_CHAT, path_model, d, path_stream);
 }

@@ -34,6 +34,7 @@
 #include "provider/prices.h"
 #include "route/settings.h"
 #include "route/shared.h"
+#include "store/respstore.h"
 #include "route/state.h"
 #include "upstream/upstream.h"
 
@@ -305,6 +306,32 @@ static int parse_int(const char *s, int lo, int hi, int *out)
     return 0;
 }
 
+/*
+ * The embedded store (stored Responses): SQLite `llmux.db` next to the config
+ * file, or the file $LLMUX_DB names; memory only without a config, or when
+ * LLMUX_DB is empty.
+ */
+static void open_store(const char *config_path)
+{
+    const char *env = getenv("LLMUX_DB");
+    char path[4096];
+    const char *slash;
+
+    if (env != NULL) {
+        if (*env != '\0')
+            lmx_respstore_open(env);
+        return;
+    }
+    if (config_path == NULL)
+        return;
+    slash = strrchr(config_path, '/');
+    if (slash == NULL)
+        snprintf(path, sizeof(path), "llmux.db");
+    else
+        snprintf(path, sizeof(path), "%.*s/llmux.db", (int)(slash - config_path), config_path);
+    lmx_respstore_open(path); /* logs its own failure; then memory only */
+}
+
 int main(int argc, char **argv)
 {
     struct app app;
@@ -396,6 +423,7 @@ int main(int argc, char **argv)
     }
     lmx_shared_start(app.cfg->router); /* logs its own failure; then no fleet sharing */
     lmx_prices_configure(app.cfg);       /* the built-in table, extended by a configured file */
+    open_store(app.config_path);
     if (app.cfg->master_key == NULL)
         lmx_warn("no master_key configured: every caller is admin and no key is checked");
     app.grace = app.cfg->shutdown_grace;
@@ -441,6 +469,7 @@ out:
     if (rc != 0)
         lmx_error("cannot start llmux");
     lmx_shared_stop(); /* before the states it updates are freed */
+    lmx_respstore_close(); /* writes what is queued */
     lmx_prices_reset();
     lmx_config_unref(app.cfg);
     lmx_dstate_registry_free();

@@ -211,7 +211,7 @@ static const struct kspec tab_params[] = {
     {"tags", KT_STRS, KU_IDLE, 0},
     {"mock_response", KT_ANY, KU_ACT, 0},
     {"mock_timeout", KT_ANY, KU_ACT, 0},
-    {"use_in_pass_through", KT_BOOL, KU_IDLE, 0},
+    {"use_in_pass_through", KT_BOOL, KU_ACT, 0},
     {"use_litellm_proxy", KT_BOOL, KU_IDLE, 0},
     {"guardrails", KT_ANY, KU_IDLE, 0},
     {"auto_router_config", KT_ANY, KU_IDLE, 0},
@@ -362,7 +362,7 @@ static const struct kspec tab_general[] = {
     {"max_parallel_requests", KT_INT, KU_IDLE, KF_NONNEG},
     {"global_max_parallel_requests", KT_INT, KU_IDLE, KF_NONNEG},
     {"max_response_size_mb", KT_NUM, KU_IDLE, KF_POS},
-    {"pass_through_endpoints", KT_LIST, KU_IDLE, 0},
+    {"pass_through_endpoints", KT_LIST, KU_ACT, 0},
     {"token_rate_limit_type", KT_STR, KU_IDLE, 0},
     {"maximum_spend_logs_retention_period", KT_TEXT, KU_IDLE, 0},
     {"maximum_spend_logs_retention_interval", KT_TEXT, KU_IDLE, 0},
@@ -1261,6 +1261,16 @@ fill_provider(struct ld *ld, struct lmx_deployment *d, const struct lmx__ynode *
             if (!set_str(&d->api_base, url))
                 return false;
         }
+    } else if (pv != NULL && strcmp(pv->name, "snowflake") == 0) {
+        const char *acct = ld_getenv(ld, "SNOWFLAKE_ACCOUNT_ID");
+
+        if (acct != NULL && *acct) {
+            char url[512];
+
+            snprintf(url, sizeof(url), "https://%s.snowflakecomputing.com/api/v2/cortex/v1", acct);
+            if (!set_str(&d->api_base, url))
+                return false;
+        }
     } else if (pv != NULL && pv->base != NULL) {
         if (!set_str(&d->api_base, pv->base))
             return false;
@@ -1322,6 +1332,8 @@ fill_provider(struct ld *ld, struct lmx_deployment *d, const struct lmx__ynode *
             snprintf(hint, sizeof(hint), " or %.*s", (int)n, pv->base_env);
         } else if (pv->flags & LMX__PF_CLOUDFLARE) {
             snprintf(hint, sizeof(hint), " or CLOUDFLARE_ACCOUNT_ID");
+        } else if (strcmp(pv->name, "snowflake") == 0) {
+            snprintf(hint, sizeof(hint), " or SNOWFLAKE_ACCOUNT_ID");
         }
         WARN(ld, model_node,
              "'%s' has no api_base and provider '%s' has no default (set api_base%s); requests "

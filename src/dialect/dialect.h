@@ -91,6 +91,12 @@ struct lmx_dialect_ops {
 extern const struct lmx_dialect_ops lmx_dialect_anthropic;
 extern const struct lmx_dialect_ops lmx_dialect_responses;
 extern const struct lmx_dialect_ops lmx_dialect_gemini;
+/*
+ * /v1/completions over chat, for a deployment whose family only serves chat
+ * (api/proxy.c switches to it per attempt). Its error_body and stream_error
+ * are NULL: errors keep the OpenAI envelope.
+ */
+extern const struct lmx_dialect_ops lmx_dialect_completions;
 
 /*
  * Token counting without a provider call (count_tokens / countTokens): an

@@ -472,6 +472,12 @@ void lmx_http_res_end(struct lmx_http_req *req, bool keep_alive)
         finish_response(c);
 }
 
+void lmx_http_res_abort(struct lmx_http_req *req)
+{
+    req->conn->res_chunked = false; /* no terminating chunk: the client sees a cut body */
+    lmx_http_res_end(req, false);
+}
+
 void lmx_http_res_send(struct lmx_http_req *req, int status, const struct lmx_http_hdr *hdrs,
                        size_t nhdrs, const char *content_type, const void *body, size_t len)
 {

@@ -158,6 +158,13 @@ size_t lmx_http_res_room(const struct lmx_http_req *req);
  * `keep_alive` false closes the connection after the response.
  */
 void lmx_http_res_end(struct lmx_http_req *req, bool keep_alive);
+/*
+ * Ends a streamed response that failed midway: the connection closes
+ * without the terminating chunk, so the client sees an incomplete body, not
+ * a complete short one (for bytes that cannot carry an error: audio, a
+ * provider's own stream passed through). Frees req like lmx_http_res_end.
+ */
+void lmx_http_res_abort(struct lmx_http_req *req);
 
 /* A whole response in one call: begin + write + end. */
 void lmx_http_res_send(struct lmx_http_req *req, int status, const struct lmx_http_hdr *hdrs,

@@ -1084,8 +1084,12 @@ co_url(const struct lmx_deployment *d, enum lmx_endpoint ep, const char *model, 
     LMX_UNUSED(model);
     if (base_url(d, out) < 0)
         return LMX_ENOMEM;
-    return lmx_buf_puts(out, ep == LMX_EP_EMBEDDINGS ? "/v2/embed" : "/v2/chat") < 0 ? LMX_ENOMEM
-                                                                                     : 0;
+    /* rerank is Cohere's own format: the proxy forwards it as it came */
+    return lmx_buf_puts(out, ep == LMX_EP_EMBEDDINGS ? "/v2/embed"
+                             : ep == LMX_EP_RERANK   ? "/v2/rerank"
+                                                     : "/v2/chat") < 0
+               ? LMX_ENOMEM
+               : 0;
 }
 
 static int co_auth(

@@ -20,6 +20,11 @@ const char *lmx_endpoint_path(enum lmx_endpoint ep)
     case LMX_EP_CHAT: return "/chat/completions";
     case LMX_EP_COMPLETIONS: return "/completions";
     case LMX_EP_EMBEDDINGS: return "/embeddings";
+    case LMX_EP_IMAGES: return "/images/generations";
+    case LMX_EP_SPEECH: return "/audio/speech";
+    case LMX_EP_TRANSCRIPTIONS: return "/audio/transcriptions";
+    case LMX_EP_MODERATIONS: return "/moderations";
+    case LMX_EP_RERANK: return "/rerank";
     }
     return "/";
 }

@@ -17,7 +17,16 @@
 
 #include "core/buf.h"
 
-enum lmx_endpoint { LMX_EP_CHAT, LMX_EP_COMPLETIONS, LMX_EP_EMBEDDINGS };
+enum lmx_endpoint {
+    LMX_EP_CHAT,
+    LMX_EP_COMPLETIONS,
+    LMX_EP_EMBEDDINGS,
+    LMX_EP_IMAGES,         /* /images/generations */
+    LMX_EP_SPEECH,         /* /audio/speech: audio bytes back */
+    LMX_EP_TRANSCRIPTIONS, /* /audio/transcriptions: multipart in */
+    LMX_EP_MODERATIONS,
+    LMX_EP_RERANK, /* Cohere's rerank format */
+};
 
 /*
  * One call as an adapter sees it. The proxy fills it before build and keeps

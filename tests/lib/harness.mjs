@@ -430,6 +430,7 @@ export function cleanEnv(env = {}, unset = []) {
   }
   for (const k of unset) delete e[k];
   e.LITELLM_LOG = 'INFO';
+  e.LLMUX_DB = ''; // the response store stays in memory unless a test names a file
   return { ...e, ...env };
 }
 

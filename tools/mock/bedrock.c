@@ -5,6 +5,11 @@
  *   POST /model/{url-encoded model id}/converse-stream  a binary event stream
  *        (application/vnd.amazon.eventstream: messageStart, contentBlockDelta...,
  *        contentBlockStop, messageStop, metadata; valid CRCs, "p" padding)
+ *   POST /model/{url-encoded model id}/invoke           embeddings: Titan
+ *        {inputText, dimensions} -> {embedding, inputTextTokenCount,
+ *        embeddingsByType} (1024 values, 1536 for v1 models, else dimensions);
+ *        Cohere {texts} -> {embeddings: [[1024 values]...], id, response_type,
+ *        texts}, no usage. Values are a deterministic function of the text.
  *
  * Auth: an `Authorization: AWS4-HMAC-SHA256 Credential=.../bedrock/aws4_request,
  * SignedHeaders=...host...x-amz-date..., Signature=<64 hex>` header with an
@@ -108,7 +113,8 @@ static void send_error(struct mock_worker *w,
 
 /* The model id between "/model/" and the last '/', URL-decoded into out. False when not our path.
  */
-static bool parse_path(const struct lmx_http_req *req, char *out, size_t cap, bool *stream)
+static bool parse_path(const struct lmx_http_req *req, char *out, size_t cap, bool *stream,
+                       bool *invoke)
 {
     const char *p = req->path, *end = req->path + req->path_len, *slash;
     size_t n = 0;
@@ -119,12 +125,17 @@ static bool parse_path(const struct lmx_http_req *req, char *out, size_t cap, bo
     slash = memrchr(p, '/', (size_t)(end - p));
     if (slash == NULL || slash == p)
         return false;
-    if ((size_t)(end - slash) == 9 && memcmp(slash, "/converse", 9) == 0)
+    *invoke = false;
+    if ((size_t)(end - slash) == 7 && memcmp(slash, "/invoke", 7) == 0) {
         *stream = false;
-    else if ((size_t)(end - slash) == 16 && memcmp(slash, "/converse-stream", 16) == 0)
+        *invoke = true;
+    } else if ((size_t)(end - slash) == 9 && memcmp(slash, "/converse", 9) == 0) {
+        *stream = false;
+    } else if ((size_t)(end - slash) == 16 && memcmp(slash, "/converse-stream", 16) == 0) {
         *stream = true;
-    else
+    } else {
         return false;
+    }
     for (; p < slash && n + 1 < cap; p++) {
         if (*p == '%' && slash - p > 2) {
             char hex[3] = {p[1], p[2], '\0'};
@@ -400,16 +411,85 @@ static int fault_status(const char *model, const char **exc)
     return 0;
 }
 
+/* One embedding of `text`: n values in [-1, 1), a deterministic function of the text. */
+static json_t *vector_of(const char *text, long n)
+{
+    json_t *v = json_array();
+    uint64_t h = 1469598103934665603ull;
+
+    for (const char *p = text; *p != '\0'; p++)
+        h = (h ^ (uint8_t)*p) * 1099511628211ull;
+    for (long i = 0; v != NULL && i < n; i++) {
+        h = h * 6364136223846793005ull + 1442695040888963407ull;
+        /* a multiple of 1/4096: exact as a float32 too */
+        if (json_array_append_new(v, json_real((double)((long)(h >> 40) % 4096) / 4096.0)) < 0) {
+            json_decref(v);
+            return NULL;
+        }
+    }
+    return v;
+}
+
+/* An InvokeModel embeddings answer for Titan ({inputText}) or Cohere ({texts}). */
+static void send_embeddings(struct mock_worker *w,
+                            struct lmx_http_req *req,
+                            uint64_t seq,
+                            const char *model,
+                            json_t *body)
+{
+    const char *text = json_string_value(json_object_get(body, "inputText"));
+    json_t *texts = json_object_get(body, "texts"), *res = NULL, *list, *t;
+    char *out;
+    size_t i;
+
+    if (text != NULL) {
+        json_t *d = json_object_get(body, "dimensions");
+        long n = json_is_integer(d) ? (long)json_integer_value(d)
+                 : strstr(model, "-v1") != NULL ? 1536
+                                                 : 1024;
+        json_t *v = n > 0 && n <= 8192 ? vector_of(text, n) : NULL;
+
+        if (v != NULL)
+            res = json_pack("{s:O,s:I,s:{s:O}}", "embedding", v, "inputTextTokenCount",
+                            (json_int_t)count_words(text), "embeddingsByType", "float", v);
+        json_decref(v);
+    } else if (json_is_array(texts) && json_array_size(texts) > 0) {
+        list = json_array();
+        json_array_foreach(texts, i, t) {
+            if (!json_is_string(t) || json_array_append_new(list, vector_of(json_string_value(t),
+                                                                           1024)) < 0)
+                break;
+        }
+        if (i == json_array_size(texts))
+            res = json_pack("{s:O,s:s,s:s,s:O}", "embeddings", list, "id",
+                            "00000000-0000-4000-8000-00000000e5bd", "response_type",
+                            "embeddings_floats", "texts", texts);
+        json_decref(list);
+    } else {
+        send_error(w, req, seq, 400, "ValidationException", "Malformed input request");
+        return;
+    }
+    out = res != NULL ? json_dumps(res, JSON_COMPACT) : NULL;
+    json_decref(res);
+    if (out == NULL) {
+        send_error(w, req, seq, 500, "InternalServerException", "llmux-mock: out of memory");
+        return;
+    }
+    mock_log_status(seq, 200);
+    lmx_http_res_send(req, 200, NULL, 0, "application/json", out, strlen(out));
+    free(out);
+}
+
 bool mock_bedrock_route(struct mock_worker *w, struct lmx_http_req *req)
 {
     char model[512], msg[640];
     struct answer a;
     json_t *body = NULL;
-    bool stream = false;
+    bool stream = false, invoke = false;
     uint64_t seq;
     int status, err;
 
-    if (!parse_path(req, model, sizeof(model), &stream))
+    if (!parse_path(req, model, sizeof(model), &stream, &invoke))
         return false;
     mock_stats_count(w, req);
     seq = log_it(req, model, strlen(model), stream);
@@ -423,6 +503,20 @@ bool mock_bedrock_route(struct mock_worker *w, struct lmx_http_req *req)
         return true;
     }
     body = json_loadb(req->body.data ? req->body.data : "", req->body.len, 0, NULL);
+    if (invoke && json_is_object(body)) {
+        const char *exc;
+
+        status = fault_status(model, &exc);
+        if (status != 0) {
+            status = status > 0 ? status : -status;
+            snprintf(msg, sizeof(msg), "llmux-mock: %s for model '%.400s'", error_type(status),
+                     model);
+            send_error(w, req, seq, status, error_type(status), msg);
+        } else {
+            send_embeddings(w, req, seq, model, body);
+        }
+        goto out;
+    }
     if (!json_is_object(body) || !json_is_array(json_object_get(body, "messages"))) {
         send_error(w, req, seq, 400, "ValidationException", "Malformed input request");
         goto out;

@@ -12,18 +12,28 @@ typedef bool (*mock_family_fn)(struct mock_worker *w, struct lmx_http_req *req);
 
 bool mock_anthropic_route(struct mock_worker *w, struct lmx_http_req *req);
 bool mock_bedrock_route(struct mock_worker *w, struct lmx_http_req *req);
+bool mock_vertex_route(struct mock_worker *w, struct lmx_http_req *req);
+bool mock_watsonx_route(struct mock_worker *w, struct lmx_http_req *req);
 bool mock_cohere_route(struct mock_worker *w, struct lmx_http_req *req);
 bool mock_gemini_route(struct mock_worker *w, struct lmx_http_req *req);
+bool mock_media_route(struct mock_worker *w, struct lmx_http_req *req);
 bool mock_ollama_route(struct mock_worker *w, struct lmx_http_req *req);
+bool mock_sagemaker_route(struct mock_worker *w, struct lmx_http_req *req);
+bool mock_tgi_route(struct mock_worker *w, struct lmx_http_req *req);
 
 /* clang-format off */
 static const mock_family_fn families[] = {
     /* one row per family, e.g. mock_anthropic_route, */
     mock_bedrock_route,
+    mock_vertex_route,
+    mock_watsonx_route,
     mock_anthropic_route,
     mock_cohere_route,
     mock_gemini_route,
     mock_ollama_route,
+    mock_sagemaker_route,
+    mock_tgi_route,
+    mock_media_route,
     NULL,
 };
 /* clang-format on */
