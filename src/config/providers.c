@@ -179,29 +179,30 @@ static const struct lmx__provider providers[] = {
 
     /* native families (PROVIDERS.md part 1): their own wire format, auth or URL scheme */
     {"azure_text", N, 0, NULL, "AZURE_API_KEY AZURE_OPENAI_API_KEY", "AZURE_API_BASE", NULL},
-    {"azure_ai", N, 0, NULL, "AZURE_AI_API_KEY", "AZURE_AI_API_BASE", NULL},
+    {"azure_ai", C, 0, NULL, "AZURE_AI_API_KEY", "AZURE_AI_API_BASE", NULL}, /* served: provider/compat.c */
     {"anthropic", C, 0, "https://api.anthropic.com", "ANTHROPIC_API_KEY", "ANTHROPIC_API_BASE ANTHROPIC_BASE_URL", NULL}, /* served by provider/anthropic.c */
     {"anthropic_text", N, 0, NULL, "ANTHROPIC_API_KEY", "ANTHROPIC_API_BASE ANTHROPIC_BASE_URL", NULL},
     {"bedrock", C, 0, "https://bedrock-runtime.{region}.amazonaws.com", "AWS_BEARER_TOKEN_BEDROCK", "AWS_BEDROCK_RUNTIME_ENDPOINT", NULL}, /* served: provider/bedrock.c fills {region} */
-    {"sagemaker", N, 0, NULL, NULL, NULL, NULL},
-    {"sagemaker_chat", N, 0, NULL, NULL, NULL, NULL},
-    {"vertex_ai", N, 0, NULL, NULL, NULL, NULL},
-    {"vertex_ai_beta", N, 0, NULL, NULL, NULL, NULL},
+    {"sagemaker", C, 0, "https://runtime.sagemaker.{region}.amazonaws.com", NULL, NULL, NULL}, /* served: provider/sagemaker.c fills {region} */
+    {"sagemaker_chat", C, 0, "https://runtime.sagemaker.{region}.amazonaws.com", NULL, NULL, NULL},
+    {"vertex_ai", C, 0, "https://{location}-aiplatform.googleapis.com", NULL, NULL, NULL}, /* served: provider/vertex.c */
+    {"vertex_ai_beta", C, 0, "https://{location}-aiplatform.googleapis.com", NULL, NULL, NULL},
     {"gemini", C, 0, "https://generativelanguage.googleapis.com", "GOOGLE_API_KEY GEMINI_API_KEY PALM_API_KEY", "GEMINI_API_BASE", NULL}, /* served: provider/gemini.c */
     /* served by provider/cohere.c and provider/ollama.c (their own wire format) */
     {"cohere", C, 0, "https://api.cohere.com", "COHERE_API_KEY CO_API_KEY", NULL, NULL},
     {"cohere_chat", C, 0, "https://api.cohere.com", "COHERE_API_KEY CO_API_KEY", NULL, NULL},
     {"ollama", C, 0, "http://localhost:11434", "OLLAMA_API_KEY", "OLLAMA_API_BASE", NULL},
     {"ollama_chat", C, 0, "http://localhost:11434", "OLLAMA_API_KEY", "OLLAMA_API_BASE", NULL},
-    {"watsonx", N, 0, NULL, "WATSONX_APIKEY WATSONX_API_KEY", "WATSONX_URL", NULL},
+    {"watsonx", C, 0, NULL, "WATSONX_APIKEY WATSONX_API_KEY", "WATSONX_URL WATSONX_API_BASE WX_URL WML_URL", NULL}, /* served: provider/watsonx.c */
     {"watsonx_text", N, 0, NULL, "WATSONX_APIKEY WATSONX_API_KEY", "WATSONX_URL", NULL},
-    {"databricks", N, 0, NULL, "DATABRICKS_API_KEY", "DATABRICKS_API_BASE", NULL},
+    /* served by provider/compat.c (URL, auth or answer rules) and provider/tgi.c (prompt APIs) */
+    {"databricks", C, 0, NULL, "DATABRICKS_API_KEY", "DATABRICKS_API_BASE", NULL},
     {"replicate", N, 0, NULL, "REPLICATE_API_KEY REPLICATE_API_TOKEN", NULL, NULL},
-    {"huggingface", N, 0, NULL, "HF_TOKEN HUGGINGFACE_API_KEY", NULL, NULL},
-    {"snowflake", N, 0, NULL, "SNOWFLAKE_JWT", NULL, NULL},
+    {"huggingface", C, 0, "https://router.huggingface.co/v1", "HF_TOKEN HUGGINGFACE_API_KEY", "HF_API_BASE HUGGINGFACE_API_BASE", NULL},
+    {"snowflake", C, 0, NULL, "SNOWFLAKE_JWT", NULL, NULL}, /* base from SNOWFLAKE_ACCOUNT_ID in the adapter */
     {"oci", N, 0, NULL, NULL, NULL, NULL},
-    {"predibase", N, 0, NULL, "PREDIBASE_API_KEY", NULL, NULL},
-    {"triton", N, 0, NULL, NULL, NULL, NULL},
+    {"predibase", C, 0, "https://serving.app.predibase.com", "PREDIBASE_API_KEY", "PREDIBASE_API_BASE", NULL},
+    {"triton", C, 0, NULL, NULL, NULL, NULL},
     {"github_copilot", N, 0, NULL, NULL, NULL, NULL},
     {"datarobot", N, 0, NULL, "DATAROBOT_API_KEY", NULL, NULL},
     {"chatgpt", N, 0, NULL, NULL, NULL, NULL},

@@ -1,6 +1,6 @@
 /*
  * provider/bedrock.c - AWS Bedrock through the Converse API (`bedrock/` and
- * `bedrock/converse/` deployments).
+ * `bedrock/converse/` deployments), and Bedrock embeddings.
  *
  * build:  the OpenAI chat request becomes a Converse body (system blocks,
  *         user/assistant turns with text, image and document blocks, toolUse
@@ -9,13 +9,26 @@
  *         {endpoint}/model/{url-encoded model id}/converse[-stream], signed
  *         with SigV4 (service "bedrock") or sent with a Bedrock API key
  *         (Authorization: Bearer).
- * parse:  a Converse answer becomes a chat.completion.
+ *         An OpenAI embeddings request becomes an InvokeModel call,
+ *         {endpoint}/model/{id}/invoke: {inputText, dimensions, normalize}
+ *         for Amazon Titan text models (one text per call: a list of more
+ *         than one input is refused with 400, as one adapter call makes one
+ *         upstream request), {texts, input_type} for Cohere embed models.
+ * parse:  a Converse answer becomes a chat.completion; an InvokeModel
+ *         embeddings answer becomes the OpenAI embeddings list (floats, or
+ *         base64 of little-endian float32 for encoding_format "base64").
+ *         Titan reports inputTextTokenCount; Cohere on Bedrock reports no
+ *         usage, so prompt_tokens is estimated as ceil(chars / 4) per text.
  * stream: the binary event stream (provider/eventstream.c) becomes
  *         chat.completion.chunk objects; exception messages become errors.
  *
- * Not here: the invoke routes (`bedrock/invoke/`, `bedrock/llama/`, ...),
- * embeddings, STS AssumeRole / web identity / profiles, fetching image URLs:
- * those answer 501 or 400 until a later task adds them.
+ * The credential lookup and SigV4 signing are shared with provider/sagemaker.c
+ * through the lmx__aws_* helpers of bedrock.h.
+ *
+ * Not here: the invoke chat routes (`bedrock/invoke/`, `bedrock/llama/`, ...),
+ * STS AssumeRole / web identity / profiles, fetching image URLs (Converse takes
+ * bytes only; an http(s) image_url is refused with 400, dropped under
+ * drop_params): those answer 501 or 400 until a later task adds them.
  */
 #include "core/lmx.h"
 
@@ -24,6 +37,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <openssl/evp.h>
 
 #include "core/alloc.h"
 #include "core/buf.h"
@@ -51,6 +66,9 @@ struct tool_slot {
     int index;  /* OpenAI tool_calls index */
 };
 
+/* Embedding model families served through InvokeModel. */
+enum embed_kind { EMB_NONE, EMB_TITAN_V1, EMB_TITAN_V2, EMB_COHERE };
+
 struct bedrock_state {
     char id[80];
     char model[256];
@@ -69,6 +87,11 @@ struct bedrock_state {
     struct tool_slot tools[MAX_TOOL_BLOCKS];
     int ntools;
     json_t *usage; /* OpenAI usage object once known */
+
+    /* embeddings */
+    enum embed_kind embed; /* EMB_NONE for chat */
+    bool emb_base64;       /* encoding_format "base64": float32 little-endian, base64 */
+    long emb_tokens;       /* the prompt estimate used when the answer has no count */
 };
 
 /* ------------------------------------------------------------------------ */
@@ -1183,14 +1206,28 @@ static bool split_url(const char *url, const char **host, size_t *host_len, cons
     return true;
 }
 
-static int sign_request(struct lmx_pcall *pc,
-                        struct lmx_upreq *out,
-                        const char *region,
-                        const char *host,
-                        const char *path,
-                        struct lmx_perr *err)
+bool lmx__aws_split_url(const char *url, const char **host, size_t *host_len, const char **path)
 {
-    const struct lmx_deployment *d = pc->dep;
+    return split_url(url, host, host_len, path);
+}
+
+const char *
+lmx__aws_region(const struct lmx_deployment *d, const char *model_id, char *buf, size_t n)
+{
+    const char *r = region_of(d, model_id != NULL ? model_id : "", buf, n);
+
+    return valid_region(r) ? r : NULL;
+}
+
+int lmx__aws_sign(const struct lmx_deployment *d,
+                  struct lmx_upreq *out,
+                  const char *service,
+                  const char *region,
+                  const char *host,
+                  const char *path,
+                  struct lmx_perr *err)
+{
+    bool bedrock = strcmp(service, "bedrock") == 0;
     const char *ak = lp_str(d, "aws_access_key_id"), *sk = lp_str(d, "aws_secret_access_key");
     const char *tok = lp_str(d, "aws_session_token");
     struct lmx_sigv4_hdr h[3];
@@ -1210,17 +1247,17 @@ static int sign_request(struct lmx_pcall *pc,
         if (lp_str(d, "aws_role_name") != NULL || lp_str(d, "aws_profile_name") != NULL ||
             lp_str(d, "aws_web_identity_token") != NULL) {
             set_err(err, 501, "not_implemented", NULL,
-                    "bedrock deployment '%s': aws_role_name, aws_profile_name and "
+                    "%s deployment '%s': aws_role_name, aws_profile_name and "
                     "aws_web_identity_token (STS) are not supported by this llmux build yet; set "
-                    "aws_access_key_id and aws_secret_access_key, or an API key",
-                    d->id != NULL ? d->id : d->model);
+                    "aws_access_key_id and aws_secret_access_key%s",
+                    service, d->id != NULL ? d->id : d->model, bedrock ? ", or an API key" : "");
             return LMX_ENOTIMPL;
         }
         set_err(err, 500, "internal_server_error", NULL,
-                "bedrock deployment '%s' has no AWS credentials: set aws_access_key_id and "
-                "aws_secret_access_key (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), or an "
-                "API key (api_key or AWS_BEARER_TOKEN_BEDROCK)",
-                d->id != NULL ? d->id : d->model);
+                "%s deployment '%s' has no AWS credentials: set aws_access_key_id and "
+                "aws_secret_access_key (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)%s",
+                service, d->id != NULL ? d->id : d->model,
+                bedrock ? ", or an API key (api_key or AWS_BEARER_TOKEN_BEDROCK)" : "");
         return LMX_ECONFIG;
     }
     lmx_sigv4_date(time(NULL), date);
@@ -1237,7 +1274,7 @@ static int sign_request(struct lmx_pcall *pc,
     r.payload_len = out->body.len;
     r.amz_date = date;
     r.region = region;
-    r.service = "bedrock";
+    r.service = service;
     r.access_key = ak;
     r.secret_key = sk;
     lmx_buf_init(&auth, 4096);
@@ -1250,8 +1287,8 @@ static int sign_request(struct lmx_pcall *pc,
         e = lmx_upreq_header(out, "Authorization", "%s", auth.data);
     lmx_buf_release(&auth);
     if (e < 0)
-        set_err(err, 500, "internal_server_error", NULL, "cannot sign the bedrock request: %s",
-                lmx_strerror(e));
+        set_err(err, 500, "internal_server_error", NULL, "cannot sign the %s request: %s",
+                service, lmx_strerror(e));
     return e;
 }
 
@@ -1273,59 +1310,348 @@ static void bedrock_release(struct lmx_pcall *pc)
     pc->state = NULL;
 }
 
+/* Where a call goes: out->url, the Host value (hostz) and the path that is signed. */
+static int locate(struct lmx_pcall *pc,
+                  const char *id,
+                  const char *op,
+                  struct lmx_upreq *out,
+                  char *region_buf,
+                  const char **region,
+                  char hostz[512],
+                  struct lmx_buf *path,
+                  struct lmx_perr *err)
+{
+    struct lmx_buf base;
+    const char *host, *rest;
+    size_t host_len;
+    int e;
+
+    *region = region_of(pc->dep, id, region_buf, 72);
+    if (!valid_region(*region)) {
+        set_err(err, 500, "internal_server_error", NULL, "invalid AWS region '%.64s'", *region);
+        return LMX_ECONFIG;
+    }
+    lmx_buf_init(&base, 4096);
+    e = endpoint_of(pc->dep, *region, &base);
+    if (e < 0 || !split_url(base.data, &host, &host_len, &rest)) {
+        set_err(err, 500, "internal_server_error", NULL,
+                "bedrock endpoint '%.200s' is not an http(s) URL", base.data ? base.data : "");
+        lmx_buf_release(&base);
+        return e < 0 ? e : LMX_ECONFIG;
+    }
+    snprintf(hostz, 512, "%.*s", (int)LMX_MIN(host_len, 511), host);
+    e = lmx_buf_puts(path, rest);
+    if (e == 0)
+        e = lmx_buf_puts(path, "/model/");
+    if (e == 0)
+        e = lmx_sigv4_uri_encode(path, id, strlen(id), false);
+    if (e == 0)
+        e = lmx_buf_puts(path, op);
+    if (e == 0)
+        e = lmx_buf_printf(&out->url, "%.*s%s", (int)(rest - base.data), base.data, path->data);
+    if (e < 0)
+        set_err(err, 400, "invalid_request_error", "model", "bedrock model id too long");
+    lmx_buf_release(&base);
+    return e;
+}
+
+/* The headers of every call: content type, Accept, Host, then an API key or a SigV4 signature. */
+static int authorize(struct lmx_pcall *pc,
+                     struct lmx_upreq *out,
+                     const char *accept,
+                     const char *region,
+                     const char *hostz,
+                     const char *path,
+                     struct lmx_perr *err)
+{
+    const char *key;
+    int e;
+
+    out->method = "POST";
+    e = lmx_upreq_header(out, "Content-Type", "application/json");
+    if (e == 0)
+        e = lmx_upreq_header(out, "Accept", "%s", accept);
+    if (e == 0)
+        e = lmx_upreq_header(out, "Host", "%s", hostz);
+    if (e < 0) {
+        set_err(err, 500, "internal_server_error", NULL, "bedrock request headers too large");
+        return e;
+    }
+    key = pc->dep->api_key != NULL && *pc->dep->api_key != '\0' ? pc->dep->api_key
+                                                                : lp_str(pc->dep, "api_key");
+    if (key == NULL)
+        key = env_str("AWS_BEARER_TOKEN_BEDROCK");
+    if (key != NULL) {
+        e = lmx_upreq_header(out, "Authorization", "Bearer %s", key);
+        if (e < 0)
+            set_err(err, 500, "internal_server_error", NULL, "bedrock API key too long");
+        return e;
+    }
+    return lmx__aws_sign(pc->dep, out, "bedrock", region, hostz, path, err);
+}
+
+/* A new call state with the answer's id, model and creation time. */
+static struct bedrock_state *state_new(struct lmx_pcall *pc, const char *model, const char *prefix)
+{
+    struct bedrock_state *st = lmx_calloc(1, sizeof(*st));
+
+    if (st == NULL)
+        return NULL;
+    if (pc->call_id != NULL && *pc->call_id != '\0') {
+        snprintf(st->id, sizeof(st->id), "%s%.60s", prefix, pc->call_id);
+    } else {
+        char uuid[37];
+
+        lmx_uuid4(uuid);
+        snprintf(st->id, sizeof(st->id), "%s%s", prefix, uuid);
+    }
+    snprintf(st->model, sizeof(st->model), "%s", model);
+    st->created = (long)lmx_wall_s();
+    st->json_block = -1;
+    lmx_es_decoder_init(&st->dec, STREAM_MSG_MAX);
+    return st;
+}
+
+/* ------------------------------------------------------------------------ */
+/* build: embeddings (InvokeModel) */
+
+static enum embed_kind embed_kind_of(const char *base)
+{
+    if (has_prefix(base, "amazon.titan-embed-text-v2"))
+        return EMB_TITAN_V2;
+    if (has_prefix(base, "amazon.titan-embed-text-v1") ||
+        has_prefix(base, "amazon.titan-embed-g1-text"))
+        return EMB_TITAN_V1;
+    if (has_prefix(base, "cohere.embed-"))
+        return EMB_COHERE;
+    return EMB_NONE;
+}
+
+/* Embedding parameters this file reads (the rest: ignored_keys, or refused). */
+/* clang-format off */
+static const char *const embed_keys[] = {
+    "input", "encoding_format", "dimensions", "input_type", "truncate", "normalize",
+};
+/* clang-format on */
+
+/* The request's value of `key`; NULL for absent, null or named by additional_drop_params. */
+static json_t *eparam(const struct bctx *b, const char *key)
+{
+    json_t *v = json_object_get(b->pc->req, key);
+
+    return v == NULL || json_is_null(v) || extra_dropped(b, key) ? NULL : v;
+}
+
+/* The InvokeModel body of an embeddings request for `kind`. */
+static int embed_body(struct bctx *b, enum embed_kind kind, struct bedrock_state *st, json_t **out)
+{
+    json_t *input = eparam(b, "input"), *dims = eparam(b, "dimensions");
+    json_t *norm = eparam(b, "normalize"), *itype = eparam(b, "input_type");
+    json_t *trunc = eparam(b, "truncate"), *fmt = eparam(b, "encoding_format");
+    json_t *body = json_object(), *texts = NULL, *v;
+    bool titan = kind == EMB_TITAN_V1 || kind == EMB_TITAN_V2;
+    const char *k;
+    size_t i, n;
+    int e = 0;
+
+    *out = NULL;
+    if (body == NULL)
+        return nomem(b);
+    n = json_is_string(input) ? 1 : json_array_size(input);
+    if (json_is_array(input)) {
+        json_array_foreach(input, i, v) {
+            if (!json_is_string(v))
+                break;
+        }
+        if (i < n)
+            n = 0;
+    }
+    if (n == 0) {
+        e = bad(b, "input",
+                "bedrock embeddings take a string or a non-empty list of strings (not token "
+                "arrays)");
+        goto out;
+    }
+    if (fmt != NULL && (!json_is_string(fmt) || (strcmp(json_string_value(fmt), "float") != 0 &&
+                                                 strcmp(json_string_value(fmt), "base64") != 0))) {
+        e = bad(b, "encoding_format", "encoding_format must be 'float' or 'base64'");
+        goto out;
+    }
+    st->emb_base64 = fmt != NULL && strcmp(json_string_value(fmt), "base64") == 0;
+    if (titan) {
+        if (n > 1) {
+            set_err(b->err, 400, "invalid_request_error", "input",
+                    "bedrock model '%s' embeds one text per request and this llmux build sends "
+                    "one upstream request per call: send %zu calls with one input each (or use a "
+                    "cohere.embed-* model, which takes a list)",
+                    b->m.id, n);
+            e = LMX_EBADREQ;
+            goto out;
+        }
+        v = json_is_string(input) ? input : json_array_get(input, 0);
+        if (!put(body, "inputText", json_incref(v))) {
+            e = nomem(b);
+            goto out;
+        }
+    } else {
+        texts = json_is_string(input) ? json_pack("[O]", input) : json_incref(input);
+        if (!put(body, "texts", texts)) {
+            e = nomem(b);
+            goto out;
+        }
+        json_array_foreach(json_object_get(body, "texts"), i, v)
+            st->emb_tokens += (long)((json_string_length(v) + 3) / 4);
+        if (itype != NULL && !json_is_string(itype)) {
+            e = bad(b, "input_type", "input_type must be a string");
+            goto out;
+        }
+        if (!put(body, "input_type",
+                 itype != NULL ? json_incref(itype) : json_string("search_document"))) {
+            e = nomem(b);
+            goto out;
+        }
+        if (trunc != NULL && !put(body, "truncate", json_incref(trunc))) {
+            e = nomem(b);
+            goto out;
+        }
+    }
+    if (dims != NULL) {
+        if (!json_is_integer(dims) || json_integer_value(dims) < 1) {
+            e = bad(b, "dimensions", "dimensions must be a positive integer");
+            goto out;
+        }
+        if (kind == EMB_TITAN_V2) {
+            e = put(body, "dimensions", json_incref(dims)) ? 0 : nomem(b);
+        } else if (kind == EMB_COHERE && strstr(b->m.base, "-v3") == NULL) {
+            e = put(body, "output_dimension", json_incref(dims)) ? 0 : nomem(b);
+        } else {
+            e = unsupported(b, "dimensions", " (this model has a fixed size)");
+        }
+        if (e < 0)
+            goto out;
+    }
+    if (norm != NULL) {
+        if (kind != EMB_TITAN_V2) {
+            e = unsupported(b, "normalize", NULL);
+        } else if (!json_is_boolean(norm)) {
+            e = bad(b, "normalize", "normalize must be a boolean");
+        } else {
+            e = put(body, "normalize", json_incref(norm)) ? 0 : nomem(b);
+        }
+        if (e < 0)
+            goto out;
+    }
+    if (titan && (itype != NULL || trunc != NULL)) {
+        e = unsupported(b, itype != NULL ? "input_type" : "truncate", NULL);
+        if (e < 0)
+            goto out;
+    }
+    json_object_foreach((json_t *)b->pc->req, k, v) {
+        if (json_is_null(v) || in_list(ignored_keys, LMX_ARRAY_SIZE(ignored_keys), k) ||
+            in_list(embed_keys, LMX_ARRAY_SIZE(embed_keys), k) || extra_dropped(b, k))
+            continue;
+        e = unsupported(b, k, NULL);
+        if (e < 0)
+            goto out;
+    }
+    *out = body;
+    body = NULL;
+out:
+    json_decref(body);
+    return e;
+}
+
+static int embed_build(struct bctx *b, struct lmx_upreq *out, struct bedrock_state **stp)
+{
+    struct lmx_pcall *pc = b->pc;
+    enum embed_kind kind = embed_kind_of(b->m.base);
+    struct bedrock_state *st = NULL;
+    struct lmx_buf path;
+    json_t *body = NULL;
+    const char *region;
+    char region_buf[72], hostz[512], *text = NULL;
+    int e;
+
+    lmx_buf_init(&path, 16384);
+    if (kind == EMB_NONE) {
+        set_err(b->err, 501, "not_implemented", "model",
+                "bedrock embeddings for model '%.200s' are not served by this llmux build (Amazon "
+                "Titan text models amazon.titan-embed-text-v1/-v2 and cohere.embed-* are)",
+                b->m.id);
+        e = LMX_ENOTIMPL;
+        goto out;
+    }
+    st = state_new(pc, b->m.id, "emb-");
+    if (st == NULL) {
+        e = nomem(b);
+        goto out;
+    }
+    st->embed = kind;
+    e = embed_body(b, kind, st, &body);
+    if (e < 0)
+        goto out;
+    e = locate(pc, b->m.id, "/invoke", out, region_buf, &region, hostz, &path, b->err);
+    if (e < 0)
+        goto out;
+    text = json_dumps(body, JSON_COMPACT);
+    if (text == NULL || lmx_buf_puts(&out->body, text) < 0) {
+        e = nomem(b);
+        goto out;
+    }
+    e = authorize(pc, out, "application/json", region, hostz, path.data, b->err);
+    if (e < 0)
+        goto out;
+    *stp = st;
+    st = NULL;
+out:
+    state_free(st);
+    lmx_free(text);
+    json_decref(body);
+    lmx_buf_release(&path);
+    return e;
+}
+
+/* ------------------------------------------------------------------------ */
+/* build: chat (Converse) */
+
 static int bedrock_build(struct lmx_pcall *pc, struct lmx_upreq *out, struct lmx_perr *err)
 {
     struct bctx b;
     struct bedrock_state *st = NULL;
-    struct lmx_buf base, path;
+    struct lmx_buf path;
     json_t *body = NULL;
-    const char *region, *host, *rest, *key;
-    char region_buf[72], *text = NULL;
-    size_t host_len;
+    const char *region;
+    char region_buf[72], hostz[512], *text = NULL;
     int e;
 
     memset(&b, 0, sizeof(b));
     b.pc = pc;
     b.err = err;
-    lmx_buf_init(&base, 4096);
     lmx_buf_init(&path, 16384);
-    if (pc->ep != LMX_EP_CHAT) {
+    if (pc->ep != LMX_EP_CHAT && pc->ep != LMX_EP_EMBEDDINGS) {
         set_err(err, 501, "not_implemented", NULL,
-                "bedrock: only /chat/completions is served by this llmux build yet");
+                "bedrock: only /chat/completions and /embeddings are served by this llmux build");
         e = LMX_ENOTIMPL;
         goto out;
     }
     e = model_ref_of(pc->model != NULL ? pc->model : "", &b.m, err);
     if (e < 0)
         goto out;
+    if (pc->ep == LMX_EP_EMBEDDINGS) {
+        e = embed_build(&b, out, &st);
+        if (e < 0)
+            goto out;
+        bedrock_release(pc);
+        pc->state = st;
+        st = NULL;
+        goto out;
+    }
 
     /* where */
-    region = region_of(pc->dep, b.m.id, region_buf, sizeof(region_buf));
-    if (!valid_region(region)) {
-        set_err(err, 500, "internal_server_error", NULL, "invalid AWS region '%.64s'", region);
-        e = LMX_ECONFIG;
+    e = locate(pc, b.m.id, pc->stream ? "/converse-stream" : "/converse", out, region_buf, &region,
+               hostz, &path, err);
+    if (e < 0)
         goto out;
-    }
-    e = endpoint_of(pc->dep, region, &base);
-    if (e < 0 || !split_url(base.data, &host, &host_len, &rest)) {
-        set_err(err, 500, "internal_server_error", NULL,
-                "bedrock endpoint '%.200s' is not an http(s) URL", base.data ? base.data : "");
-        e = e < 0 ? e : LMX_ECONFIG;
-        goto out;
-    }
-    e = lmx_buf_puts(&path, rest);
-    if (e == 0)
-        e = lmx_buf_puts(&path, "/model/");
-    if (e == 0)
-        e = lmx_sigv4_uri_encode(&path, b.m.id, strlen(b.m.id), false);
-    if (e == 0)
-        e = lmx_buf_puts(&path, pc->stream ? "/converse-stream" : "/converse");
-    if (e == 0)
-        e = lmx_buf_printf(&out->url, "%.*s%s", (int)(rest - base.data), base.data, path.data);
-    if (e < 0) {
-        set_err(err, 400, "invalid_request_error", "model", "bedrock model id too long");
-        goto out;
-    }
 
     /* what */
     e = converse_body(&b, &body);
@@ -1338,54 +1664,19 @@ static int bedrock_build(struct lmx_pcall *pc, struct lmx_upreq *out, struct lmx
     }
 
     /* the call's state: ids for the answer, the stream decoder */
-    st = lmx_calloc(1, sizeof(*st));
+    st = state_new(pc, b.m.id, "chatcmpl-");
     if (st == NULL) {
         e = nomem(&b);
         goto out;
     }
-    if (pc->call_id != NULL && *pc->call_id != '\0') {
-        snprintf(st->id, sizeof(st->id), "chatcmpl-%.60s", pc->call_id);
-    } else {
-        char uuid[37];
-
-        lmx_uuid4(uuid);
-        snprintf(st->id, sizeof(st->id), "chatcmpl-%s", uuid);
-    }
-    snprintf(st->model, sizeof(st->model), "%s", b.m.id);
-    st->created = (long)lmx_wall_s();
     st->include_usage =
         json_is_true(json_object_get(json_object_get(pc->req, "stream_options"), "include_usage"));
     st->json_mode = b.json_mode;
-    st->json_block = -1;
-    lmx_es_decoder_init(&st->dec, STREAM_MSG_MAX);
 
     /* who */
-    out->method = "POST";
-    e = lmx_upreq_header(out, "Content-Type", "application/json");
-    if (e == 0)
-        e = lmx_upreq_header(out, "Accept", "%s",
-                             pc->stream ? "application/vnd.amazon.eventstream"
-                                        : "application/json");
-    if (e == 0)
-        e = lmx_upreq_header(out, "Host", "%.*s", (int)host_len, host);
-    if (e < 0) {
-        set_err(err, 500, "internal_server_error", NULL, "bedrock request headers too large");
-        goto out;
-    }
-    key = pc->dep->api_key != NULL && *pc->dep->api_key != '\0' ? pc->dep->api_key
-                                                                : lp_str(pc->dep, "api_key");
-    if (key == NULL)
-        key = env_str("AWS_BEARER_TOKEN_BEDROCK");
-    if (key != NULL) {
-        e = lmx_upreq_header(out, "Authorization", "Bearer %s", key);
-        if (e < 0)
-            set_err(err, 500, "internal_server_error", NULL, "bedrock API key too long");
-    } else {
-        char hostz[512];
-
-        snprintf(hostz, sizeof(hostz), "%.*s", (int)host_len, host);
-        e = sign_request(pc, out, region, hostz, path.data, err);
-    }
+    e = authorize(pc, out,
+                  pc->stream ? "application/vnd.amazon.eventstream" : "application/json", region,
+                  hostz, path.data, err);
     if (e < 0)
         goto out;
     bedrock_release(pc);
@@ -1395,13 +1686,125 @@ out:
     state_free(st);
     lmx_free(text);
     json_decref(body);
-    lmx_buf_release(&base);
     lmx_buf_release(&path);
     return e;
 }
 
 /* ------------------------------------------------------------------------ */
-/* Answers */
+/* Answers: embeddings */
+
+/* An array of numbers → the base64 of its float32 little-endian bytes (OpenAI's "base64"). */
+static json_t *base64_floats(json_t *arr)
+{
+    size_t n = json_array_size(arr), i;
+    unsigned char *raw = lmx_malloc(n * 4 + 1);
+    char *text = lmx_malloc((n * 4 + 2) / 3 * 4 + 1);
+    json_t *v, *res = NULL;
+
+    if (raw == NULL || text == NULL)
+        goto out;
+    json_array_foreach(arr, i, v) {
+        float f = (float)json_number_value(v);
+        uint32_t u;
+
+        memcpy(&u, &f, 4);
+        raw[i * 4] = (unsigned char)(u & 0xff);
+        raw[i * 4 + 1] = (unsigned char)(u >> 8 & 0xff);
+        raw[i * 4 + 2] = (unsigned char)(u >> 16 & 0xff);
+        raw[i * 4 + 3] = (unsigned char)(u >> 24 & 0xff);
+    }
+    if (EVP_EncodeBlock((unsigned char *)text, raw, (int)(n * 4)) < 0)
+        goto out;
+    res = json_string(text);
+out:
+    lmx_free(raw);
+    lmx_free(text);
+    return res;
+}
+
+/* One vector of numbers, as asked: the array itself or its base64 string. */
+static json_t *vector_of(const struct bedrock_state *st, json_t *arr)
+{
+    size_t i;
+    json_t *v;
+
+    json_array_foreach(arr, i, v) {
+        if (!json_is_number(v))
+            return NULL;
+    }
+    return st->emb_base64 ? base64_floats(arr) : json_incref(arr);
+}
+
+static int parse_embed(struct lmx_pcall *pc,
+                       struct bedrock_state *st,
+                       json_t *root,
+                       json_t **out,
+                       struct lmx_perr *err)
+{
+    json_t *list, *data = json_array(), *e, *vec, *res;
+    json_int_t tokens;
+    size_t i;
+
+    LMX_UNUSED(pc);
+    if (data == NULL)
+        goto nomem;
+    if (st->embed == EMB_COHERE) {
+        json_t *bu = json_object_get(json_object_get(root, "meta"), "billed_units");
+
+        list = json_object_get(root, "embeddings");
+        if (json_is_object(list)) /* with embedding_types: {"float": [[...]]} */
+            list = json_object_get(list, "float");
+        tokens = json_is_integer(json_object_get(bu, "input_tokens"))
+                     ? json_integer_value(json_object_get(bu, "input_tokens"))
+                     : (json_int_t)st->emb_tokens;
+    } else {
+        json_t *one = json_object_get(root, "embedding");
+
+        if (!json_is_array(one))
+            one = json_object_get(json_object_get(root, "embeddingsByType"), "float");
+        list = NULL;
+        tokens = json_integer_value(json_object_get(root, "inputTextTokenCount"));
+        if (json_is_array(one)) {
+            vec = vector_of(st, one);
+            if (vec == NULL)
+                goto bad;
+            if (!append(data, json_pack("{s:s,s:i,s:o}", "object", "embedding", "index", 0,
+                                        "embedding", vec)))
+                goto nomem;
+        }
+    }
+    json_array_foreach(list, i, e) {
+        if (!json_is_array(e))
+            goto bad;
+        vec = vector_of(st, e);
+        if (vec == NULL)
+            goto bad;
+        if (!append(data, json_pack("{s:s,s:I,s:o}", "object", "embedding", "index",
+                                    (json_int_t)i, "embedding", vec)))
+            goto nomem;
+    }
+    if (json_array_size(data) == 0)
+        goto bad;
+    res = json_pack("{s:s,s:o,s:s,s:{s:I,s:I}}", "object", "list", "data", data, "model",
+                    st->model, "usage", "prompt_tokens", tokens, "total_tokens", tokens);
+    data = NULL;
+    if (res == NULL)
+        goto nomem;
+    *out = res;
+    return 0;
+bad:
+    json_decref(data);
+    set_err(err, 500, "internal_server_error", NULL,
+            "bedrock answered an embeddings call without embeddings (or with non-numeric ones)");
+    return LMX_EUPSTREAM;
+nomem:
+    json_decref(data);
+    set_err(err, 503, "internal_server_error", NULL, "out of memory");
+    return LMX_ENOMEM;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Answers: chat */
 
 static const char *finish_reason(const char *stop)
 {
@@ -1471,6 +1874,10 @@ static int bedrock_parse(
                 "bedrock answered with a body that is not a JSON object: %.*s",
                 (int)LMX_MIN(len, 80), body != NULL ? body : "");
         e = LMX_EUPSTREAM;
+        goto out;
+    }
+    if (st != NULL && st->embed != EMB_NONE) {
+        e = parse_embed(pc, st, root, out, err);
         goto out;
     }
     if (calls == NULL || thinking == NULL)

@@ -16,20 +16,37 @@
 #include "provider/anthropic.h"
 #include "provider/bedrock.h"
 #include "provider/cohere.h"
+#include "provider/compat.h"
 #include "provider/gemini.h"
 #include "provider/ollama.h"
 #include "provider/provider.h"
+#include "provider/tgi.h"
+#include "provider/sagemaker.h"
+#include "provider/vertex.h"
+#include "provider/watsonx.h"
 
 /* clang-format off */
 static const struct lmx_provider_entry families[] = {
     /* one row per provider prefix: {"anthropic", &lmx_provider_anthropic_ops}, */
     {"bedrock", &lmx_provider_bedrock_ops},
+    {"vertex_ai", &lmx_provider_vertex_ops},
+    {"vertex_ai_beta", &lmx_provider_vertex_ops},
+    {"watsonx", &lmx_provider_watsonx_ops},
     {"anthropic", &lmx_provider_anthropic_ops},
     {"cohere", &lmx_provider_cohere_ops},
     {"gemini", &lmx_provider_gemini_ops},
     {"cohere_chat", &lmx_provider_cohere_ops},
     {"ollama", &lmx_provider_ollama_ops},
     {"ollama_chat", &lmx_provider_ollama_ops},
+    {"sagemaker", &lmx_provider_sagemaker_ops},
+    {"sagemaker_chat", &lmx_provider_sagemaker_ops},
+    {"azure_ai", &lmx_provider_azure_ai_ops},
+    {"huggingface", &lmx_provider_huggingface_ops},
+    {"databricks", &lmx_provider_databricks_ops},
+    {"snowflake", &lmx_provider_snowflake_ops},
+    {"voyage", &lmx_provider_voyage_ops},
+    {"predibase", &lmx_provider_predibase_ops},
+    {"triton", &lmx_provider_triton_ops},
     {NULL, NULL},
 };
 /* clang-format on */

@@ -4,7 +4,8 @@
 // latter a binary AWS event stream with CRCs), and the answers back into
 // OpenAI objects: text, tool calls, usage, upstream error statuses, stream
 // exceptions, broken frames, unsupported parameters. /mock/last shows the
-// Converse request the mock received.
+// Converse request the mock received. Embeddings: Titan text (v1, v2) and
+// Cohere embed models through /model/{id}/invoke.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
@@ -82,6 +83,10 @@ before(async () => {
       bdep('br-throttled', 'bedrock/mock-exception-throttlingException'),
       bdep('br-malformed', 'bedrock/mock-fault-malformed'),
       bdep('br-invoke', 'bedrock/invoke/anthropic.claude-v2'),
+      bdep('emb-titan2', 'bedrock/amazon.titan-embed-text-v2:0'),
+      bdep('emb-titan1', 'bedrock/amazon.titan-embed-text-v1'),
+      bdep('emb-cohere', 'bedrock/cohere.embed-english-v3'),
+      bdep('emb-cohere-429', 'bedrock/cohere.embed-mock-status-429'),
     ]),
     { unset: AWS_ENV },
   );
@@ -349,5 +354,97 @@ describe('bedrock: errors', () => {
     const r = await chat('br-invoke');
     assert.equal(r.status, 501, r.text);
     assert.match(r.json.error.message, /not served by this llmux build/);
+  });
+});
+
+describe('bedrock: images', () => {
+  test('a base64 data URL image goes out as Converse image bytes', async () => {
+    const png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
+    const r = await chat('br', {}, [
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'what is this' },
+          { type: 'image_url', image_url: { url: `data:image/png;base64,${png}` } },
+        ],
+      },
+    ]);
+    assert.equal(r.status, 200, r.text);
+    const b = (await mock.last()).body;
+    assert.deepEqual(b.messages, [
+      { role: 'user', content: [{ text: 'what is this' }, { image: { format: 'png', source: { bytes: png } } }] },
+    ]);
+  });
+});
+
+describe('bedrock: embeddings', () => {
+  const EMB = '/v1/embeddings';
+  const embed = (model, body) => lx.req(EMB, { method: 'POST', body: { model, ...body } });
+
+  test('Titan v2: one text, dimensions and normalize, SigV4-signed InvokeModel', async () => {
+    const r = await embed('emb-titan2', { input: 'hello embedding world', dimensions: 256, normalize: true });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.object, 'list');
+    assert.equal(r.json.model, 'amazon.titan-embed-text-v2:0');
+    assert.equal(r.json.data.length, 1);
+    assert.equal(r.json.data[0].object, 'embedding');
+    assert.equal(r.json.data[0].index, 0);
+    assert.equal(r.json.data[0].embedding.length, 256);
+    assert.ok(r.json.data[0].embedding.every((x) => typeof x === 'number'));
+    assert.deepEqual(r.json.usage, { prompt_tokens: 3, total_tokens: 3 });
+    const last = await mock.last();
+    assert.equal(last.path, '/model/amazon.titan-embed-text-v2%3A0/invoke');
+    assert.match(last.headers.authorization, SIGV4);
+    assert.deepEqual(last.body, { inputText: 'hello embedding world', dimensions: 256, normalize: true });
+  });
+
+  test('Titan v1: base64 is float32 little-endian of the same vector', async () => {
+    const f = await embed('emb-titan1', { input: ['same text'] });
+    const b = await embed('emb-titan1', { input: ['same text'], encoding_format: 'base64' });
+    assert.equal(f.status, 200, f.text);
+    assert.equal(b.status, 200, b.text);
+    assert.deepEqual((await mock.last()).body, { inputText: 'same text' });
+    const bytes = Buffer.from(b.json.data[0].embedding, 'base64');
+    const floats = Array.from({ length: bytes.length / 4 }, (_, i) => bytes.readFloatLE(i * 4));
+    assert.equal(floats.length, f.json.data[0].embedding.length);
+    floats.forEach((x, i) => assert.ok(Math.abs(x - f.json.data[0].embedding[i]) < 1e-6));
+  });
+
+  test('Titan takes one text per call: a list of several is a clear 400, nothing sent', async () => {
+    const before = await mock.modelRequests();
+    const r = await embed('emb-titan2', { input: ['a', 'b'] });
+    assert.equal(r.status, 400, r.text);
+    assert.equal(envelopeProblem(r.json, 400), null, r.text);
+    assert.match(r.json.error.message, /one text per request/);
+    assert.equal(await mock.modelRequests(), before);
+  });
+
+  test('Cohere: a list in one call, input_type, one vector per text in order', async () => {
+    const r = await embed('emb-cohere', { input: ['first text', 'the second text'], input_type: 'search_query' });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.model, 'cohere.embed-english-v3');
+    assert.deepEqual(r.json.data.map((d) => d.index), [0, 1]);
+    assert.equal(r.json.data[0].embedding.length, 1024);
+    assert.notDeepEqual(r.json.data[0].embedding, r.json.data[1].embedding);
+    // no usage from Bedrock's Cohere: ceil(chars / 4) per text
+    assert.deepEqual(r.json.usage, { prompt_tokens: 3 + 4, total_tokens: 7 });
+    const last = await mock.last();
+    assert.equal(last.path, '/model/cohere.embed-english-v3/invoke');
+    assert.deepEqual(last.body, { texts: ['first text', 'the second text'], input_type: 'search_query' });
+  });
+
+  test('Cohere: input_type defaults to search_document; dimensions is refused on v3', async () => {
+    const r = await embed('emb-cohere', { input: 'x' });
+    assert.equal(r.status, 200, r.text);
+    assert.deepEqual((await mock.last()).body, { texts: ['x'], input_type: 'search_document' });
+    const d = await embed('emb-cohere', { input: 'x', dimensions: 256 });
+    assert.equal(d.status, 400, d.text);
+    assert.match(d.json.error.message, /'dimensions'/);
+  });
+
+  test('an upstream error keeps its status', async () => {
+    const r = await embed('emb-cohere-429', { input: 'x' });
+    assert.equal(r.status, 429, r.text);
+    assert.equal(envelopeProblem(r.json, 429), null, r.text);
   });
 });

@@ -232,7 +232,9 @@ static const struct provider_case provider_cases[] = {
     {"model: together_ai/foo, custom_llm_provider: together_ai", "together_ai", "foo", "https://api.together.xyz/v1", true},
     {"model: foo/bar, custom_llm_provider: deepseek", "deepseek", "foo/bar", "https://api.deepseek.com/beta", true},
     {"model: heroku/claude, api_base: 'https://us.inference.heroku.com'", "heroku", "claude", "https://us.inference.heroku.com/v1", true},
-    {"model: sagemaker/endpoint", "sagemaker", "endpoint", NULL, false},
+    {"model: sagemaker/endpoint", "sagemaker", "endpoint",
+     "https://runtime.sagemaker.{region}.amazonaws.com", true},
+    {"model: replicate/meta/llama-3", "replicate", "meta/llama-3", NULL, false},
 };
 /* clang-format on */
 
@@ -311,16 +313,16 @@ static void test_native_warning_once(void)
 {
     const char *text = "model_list:\n"
                        "  - model_name: a\n"
-                       "    litellm_params: {model: sagemaker/endpoint-a}\n"
+                       "    litellm_params: {model: replicate/endpoint-a}\n"
                        "  - model_name: b\n"
-                       "    litellm_params: {model: sagemaker/endpoint-b}\n"
+                       "    litellm_params: {model: replicate/endpoint-b}\n"
                        "  - model_name: c\n"
                        "    litellm_params: {model: hosted_vllm/x}\n";
     struct lmx_config *cfg = load(text);
 
     ASSERT(cfg != NULL);
-    ASSERT_EQ(count_lines("provider 'sagemaker' is not served by this build yet"), 1);
-    ASSERT(has_line("t.yaml:3:29: warning: provider 'sagemaker' is not served by this build yet; "
+    ASSERT_EQ(count_lines("provider 'replicate' is not served by this build yet"), 1);
+    ASSERT(has_line("t.yaml:3:29: warning: provider 'replicate' is not served by this build yet; "
                     "requests to its deployments fail with 501"));
     ASSERT(
         has_line("t.yaml:7:29: warning: 'model_list[2].litellm_params' has no api_base and "

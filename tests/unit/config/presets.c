@@ -4,7 +4,10 @@
  * every Part 2 id present, the Chinese providers with their base URLs and
  * quirk flags, and one config naming every preset by its LiteLLM model string
  * that loads without an error or a warning, each deployment resolving its
- * provider's api_base and key variable.
+ * provider's api_base and key variable. Also the families served through an
+ * adapter with URL, auth or answer rules (provider/compat.c, provider/tgi.c):
+ * their rows are callable, they resolve to their own ops, and LiteLLM model
+ * strings of theirs load without a "not served" warning.
  */
 #include "core/lmx.h"
 
@@ -15,7 +18,9 @@
 #include "config/config.h"
 #include "config/config_int.h"
 #include "core/buf.h"
+#include "provider/compat.h"
 #include "provider/provider.h"
+#include "provider/tgi.h"
 #include "provider/quirks.h"
 #include "test.h"
 
@@ -196,6 +201,22 @@ static bool is_preset(const struct lmx__provider *p)
     return lmx_provider_for(&d) == &lmx_provider_openai_ops;
 }
 
+/* An OpenAI-body row with a rule of its own (provider/compat.c): a preset in Part 2's sense. */
+static bool is_compat_rule(const struct lmx__provider *p)
+{
+    struct lmx_deployment d;
+    const struct lmx_provider_ops *ops;
+
+    memset(&d, 0, sizeof(d));
+    d.provider = (char *)p->name;
+    d.supported = true;
+    ops = lmx_provider_for(&d);
+    return p->kind == LMX__P_COMPAT &&
+           (ops == &lmx_provider_azure_ai_ops || ops == &lmx_provider_huggingface_ops ||
+            ops == &lmx_provider_databricks_ops || ops == &lmx_provider_snowflake_ops ||
+            ops == &lmx_provider_voyage_ops);
+}
+
 /* ------------------------------------------------------------------------ */
 
 static void test_at_least_100_presets(void)
@@ -229,7 +250,8 @@ static void test_every_part2_id_has_a_row(void)
         ASSERT_(p != NULL, "PROVIDERS.md Part 2 id '%s' has no row", part2[i]);
         if (in_list(part2_native, LMX_ARRAY_SIZE(part2_native), part2[i]))
             continue;
-        ASSERT_(is_preset(p), "'%s' is not an OpenAI-compatible preset", part2[i]);
+        ASSERT_(is_preset(p) || is_compat_rule(p), "'%s' is not an OpenAI-compatible preset",
+                part2[i]);
         served++;
     }
     ASSERT(served >= 100);
@@ -483,6 +505,67 @@ static void test_chinese_configs(void)
     lmx_config_unref(cfg);
 }
 
+/* The tail families by LiteLLM's model strings: callable rows, their own ops, env bases. */
+static void test_tail_families(void)
+{
+    static const struct {
+        const char *name;
+        const struct lmx_provider_ops *ops;
+    } fam[] = {
+        {"azure_ai", &lmx_provider_azure_ai_ops},     {"huggingface", &lmx_provider_huggingface_ops},
+        {"databricks", &lmx_provider_databricks_ops}, {"snowflake", &lmx_provider_snowflake_ops},
+        {"voyage", &lmx_provider_voyage_ops},         {"predibase", &lmx_provider_predibase_ops},
+        {"triton", &lmx_provider_triton_ops},
+    };
+    const char *text =
+        "model_list:\n"
+        "  - {model_name: a, litellm_params: {model: azure_ai/mistral-large}}\n"
+        "  - {model_name: b, litellm_params: {model: huggingface/together/deepseek-ai/DeepSeek-R1}}\n"
+        "  - {model_name: c, litellm_params: {model: databricks/databricks-dbrx-instruct}}\n"
+        "  - {model_name: d, litellm_params: {model: predibase/llama-3-8b, tenant_id: t1}}\n"
+        "  - {model_name: e, litellm_params: {model: triton/llama, api_base: 'http://h:8000'}}\n"
+        "  - {model_name: f, litellm_params: {model: voyage/voyage-3}}\n";
+    struct lmx_config *cfg;
+
+    for (size_t i = 0; i < LMX_ARRAY_SIZE(fam); i++) {
+        const struct lmx__provider *p = row(fam[i].name);
+        struct lmx_deployment d;
+
+        ASSERT_(p != NULL && p->kind == LMX__P_COMPAT, "%s: not a callable row", fam[i].name);
+        memset(&d, 0, sizeof(d));
+        d.provider = (char *)fam[i].name;
+        ASSERT_(lmx_provider_for(&d) == fam[i].ops, "%s: wrong ops", fam[i].name);
+    }
+    setenv("AZURE_AI_API_BASE", "https://r.services.ai.azure.com", 1);
+    setenv("AZURE_AI_API_KEY", "k-aai", 1);
+    setenv("HF_TOKEN", "k-hf", 1);
+    unsetenv("HF_API_BASE");
+    unsetenv("HUGGINGFACE_API_BASE");
+    setenv("DATABRICKS_API_BASE", "https://adb-1.azuredatabricks.net/serving-endpoints", 1);
+    setenv("DATABRICKS_API_KEY", "dapi-1", 1);
+    setenv("PREDIBASE_API_KEY", "k-pb", 1);
+    unsetenv("PREDIBASE_API_BASE");
+    cfg = load(text);
+    if (cfg == NULL || diag.warnings != 0)
+        dump_diag();
+    ASSERT(cfg != NULL);
+    ASSERT_EQ(diag.errors, 0);
+    ASSERT_EQ(diag.warnings, 0);
+    ASSERT_EQ(cfg->ndeps, 6);
+    ASSERT_STR_EQ(cfg->deps[0].api_base, "https://r.services.ai.azure.com");
+    ASSERT_STR_EQ(cfg->deps[0].api_key, "k-aai");
+    ASSERT_STR_EQ(cfg->deps[1].upstream_model, "together/deepseek-ai/DeepSeek-R1");
+    ASSERT_STR_EQ(cfg->deps[1].api_base, "https://router.huggingface.co/v1");
+    ASSERT_STR_EQ(cfg->deps[1].api_key, "k-hf");
+    ASSERT_STR_EQ(cfg->deps[2].api_base, "https://adb-1.azuredatabricks.net/serving-endpoints");
+    ASSERT_STR_EQ(cfg->deps[2].api_key, "dapi-1");
+    ASSERT_STR_EQ(cfg->deps[3].api_base, "https://serving.app.predibase.com");
+    ASSERT_STR_EQ(cfg->deps[3].api_key, "k-pb");
+    ASSERT_STR_EQ(cfg->deps[4].api_base, "http://h:8000");
+    ASSERT_STR_EQ(cfg->deps[5].api_base, "https://api.voyageai.com/v1");
+    lmx_config_unref(cfg);
+}
+
 int main(void)
 {
     lmx_diag_init(&diag);
@@ -493,6 +576,7 @@ int main(void)
     RUN(test_flags_by_base);
     RUN(test_every_preset_loads);
     RUN(test_chinese_configs);
+    RUN(test_tail_families);
     lmx_diag_release(&diag);
     TEST_MAIN_END();
 }

@@ -8,6 +8,8 @@
  * every recorded Bedrock answer and stream in $LMX_FIXTURES/bedrock (the
  * *.decoded.jsonl payloads framed here with our own encoder). Fuzz replay:
  * every file of tests/fuzz/corpora/bedrock through the fuzz target.
+ * Embeddings: Titan and Cohere InvokeModel requests, answers (float and
+ * base64), usage, refusals.
  */
 #include "core/lmx.h"
 
@@ -63,6 +65,9 @@ struct fx {
     int rc;
 };
 
+/* The endpoint fx_build builds for (the embeddings tests switch it). */
+static enum lmx_endpoint fx_ep = LMX_EP_CHAT;
+
 static char default_lp[] = "{\"aws_access_key_id\":\"" AKID "\",\"aws_secret_access_key\":\"" SECRET
                            "\",\"aws_region_name\":\"us-east-1\"}";
 
@@ -82,7 +87,7 @@ fx_build(struct fx *f, const char *model, const char *lp, const char *req, bool 
         abort();
     }
     f->pc.dep = &f->dep;
-    f->pc.ep = LMX_EP_CHAT;
+    f->pc.ep = fx_ep;
     f->pc.req = f->req;
     f->pc.model = model;
     f->pc.call_id = "test-1";
@@ -1435,6 +1440,228 @@ static void conform_stream(const char *path)
     lmx_buf_release(&b);
 }
 
+/* ------------------------------------------------------------------------ */
+/* Embeddings */
+
+#define TITAN2 "amazon.titan-embed-text-v2:0"
+#define TITAN1 "amazon.titan-embed-text-v1"
+#define COHERE "cohere.embed-english-v3"
+
+static void embed_build(struct fx *f, const char *model, const char *lp, const char *req, bool drop)
+{
+    fx_ep = LMX_EP_EMBEDDINGS;
+    fx_build(f, model, lp, req, false, drop);
+    fx_ep = LMX_EP_CHAT;
+}
+
+/* parse's output for `answer` after building `req` for `model`; NULL when parse failed. */
+static json_t *embed_parse(struct fx *f, const char *model, const char *req, const char *answer)
+{
+    json_t *out = NULL;
+
+    embed_build(f, model, NULL, req, false);
+    if (f->rc != 0)
+        return NULL;
+    f->rc = OPS.parse(&f->pc, answer, strlen(answer), &out, &f->err);
+    return out;
+}
+
+static void test_embed_requests(void)
+{
+    struct fx f;
+
+    clear_env();
+    /* Titan v2: inputText, dimensions, normalize; SigV4-signed InvokeModel */
+    embed_build(&f, TITAN2, NULL,
+                "{\"model\":\"emb\",\"input\":\"hello world\",\"dimensions\":256,"
+                "\"normalize\":true,\"encoding_format\":\"float\",\"user\":\"u\"}",
+                false);
+    ASSERT_EQ(f.rc, 0);
+    ASSERT_STR_EQ(f.up.method, "POST");
+    ASSERT_STR_EQ(f.up.url.data, "https://bedrock-runtime.us-east-1.amazonaws.com/model/"
+                                 "amazon.titan-embed-text-v2%3A0/invoke");
+    ASSERT_STR_EQ(fx_header(&f, "Accept"), "application/json");
+    ASSERT_STR_EQ(fx_header(&f, "Content-Type"), "application/json");
+    ASSERT(signature_ok(&f, AKID, SECRET, "us-east-1", NULL));
+    ASSERT_BODY(&f, "{\"inputText\":\"hello world\",\"dimensions\":256,\"normalize\":true}");
+    fx_release(&f);
+
+    /* Titan v1: a one-element list is one text; dimensions is refused, or dropped */
+    embed_build(&f, TITAN1, NULL, "{\"input\":[\"one\"]}", false);
+    ASSERT_EQ(f.rc, 0);
+    ASSERT_BODY(&f, "{\"inputText\":\"one\"}");
+    fx_release(&f);
+    embed_build(&f, TITAN1, NULL, "{\"input\":\"x\",\"dimensions\":512}", false);
+    ASSERT_EQ(f.rc, LMX_EBADPARAM);
+    ASSERT_EQ(f.err.status, 400);
+    ASSERT_STR_EQ(f.err.param, "dimensions");
+    fx_release(&f);
+    embed_build(&f, TITAN1, NULL, "{\"input\":\"x\",\"dimensions\":512,\"normalize\":true}", true);
+    ASSERT_EQ(f.rc, 0);
+    ASSERT_BODY(&f, "{\"inputText\":\"x\"}");
+    fx_release(&f);
+
+    /* Titan takes one text per call: a longer list is a clear 400 */
+    embed_build(&f, TITAN2, NULL, "{\"input\":[\"a\",\"b\",\"c\"]}", true);
+    ASSERT_EQ(f.rc, LMX_EBADREQ);
+    ASSERT_EQ(f.err.status, 400);
+    ASSERT_STR_EQ(f.err.param, "input");
+    ASSERT(strstr(f.err.message, "one text per request") != NULL);
+    ASSERT(strstr(f.err.message, "send 3 calls") != NULL);
+    fx_release(&f);
+
+    /* Cohere: texts, input_type (search_document unless given), truncate */
+    embed_build(&f, COHERE, NULL, "{\"input\":[\"a b\",\"cdef\"]}", false);
+    ASSERT_EQ(f.rc, 0);
+    ASSERT_STR_EQ(f.up.url.data, "https://bedrock-runtime.us-east-1.amazonaws.com/model/"
+                                 "cohere.embed-english-v3/invoke");
+    ASSERT_BODY(&f, "{\"texts\":[\"a b\",\"cdef\"],\"input_type\":\"search_document\"}");
+    ASSERT(signature_ok(&f, AKID, SECRET, "us-east-1", NULL));
+    fx_release(&f);
+    embed_build(&f, "cohere.embed-multilingual-v3", NULL,
+                "{\"input\":\"hola\",\"input_type\":\"search_query\",\"truncate\":\"END\","
+                "\"encoding_format\":\"base64\"}",
+                false);
+    ASSERT_EQ(f.rc, 0);
+    ASSERT_BODY(&f, "{\"texts\":[\"hola\"],\"input_type\":\"search_query\",\"truncate\":\"END\"}");
+    fx_release(&f);
+    embed_build(&f, COHERE, NULL, "{\"input\":\"x\",\"dimensions\":256}", false);
+    ASSERT_EQ(f.rc, LMX_EBADPARAM);
+    fx_release(&f);
+    embed_build(&f, "cohere.embed-v4:0", NULL, "{\"input\":\"x\",\"dimensions\":256}", false);
+    ASSERT_EQ(f.rc, 0);
+    ASSERT_BODY(&f, "{\"texts\":[\"x\"],\"input_type\":\"search_document\","
+                    "\"output_dimension\":256}");
+    fx_release(&f);
+
+    /* a Bedrock API key works for embeddings too */
+    embed_build(&f, COHERE, "{\"api_key\":\"br-key\",\"aws_region_name\":\"eu-west-1\"}",
+                "{\"input\":\"x\"}", false);
+    ASSERT_EQ(f.rc, 0);
+    ASSERT_STR_EQ(fx_header(&f, "Authorization"), "Bearer br-key");
+    ASSERT_STR_EQ(f.up.url.data, "https://bedrock-runtime.eu-west-1.amazonaws.com/model/"
+                                 "cohere.embed-english-v3/invoke");
+    fx_release(&f);
+
+    /* refusals: token arrays, an empty list, a bad format, unknown parameters, other models */
+    {
+        static const char *const bad[] = {
+            "{\"input\":[[1,2,3]]}",
+            "{\"input\":[]}",
+            "{\"input\":[\"a\",7]}",
+            "{}",
+            "{\"input\":\"x\",\"encoding_format\":\"int8\"}",
+        };
+
+        for (size_t i = 0; i < LMX_ARRAY_SIZE(bad); i++) {
+            embed_build(&f, COHERE, NULL, bad[i], true);
+            ASSERT_EQ(f.rc, LMX_EBADREQ);
+            ASSERT_EQ(f.err.status, 400);
+            fx_release(&f);
+        }
+    }
+    embed_build(&f, COHERE, NULL, "{\"input\":\"x\",\"logit_bias\":{}}", false);
+    ASSERT_EQ(f.rc, LMX_EBADPARAM);
+    ASSERT(strstr(f.err.message, "'logit_bias'") != NULL);
+    fx_release(&f);
+    embed_build(&f, TITAN2, NULL, "{\"input\":\"x\",\"input_type\":\"search_query\"}", false);
+    ASSERT_EQ(f.rc, LMX_EBADPARAM);
+    fx_release(&f);
+    embed_build(&f, "amazon.nova-2-multimodal-embeddings-v1:0", NULL, "{\"input\":\"x\"}", false);
+    ASSERT_EQ(f.rc, LMX_ENOTIMPL);
+    ASSERT_EQ(f.err.status, 501);
+    fx_release(&f);
+    embed_build(&f, TITAN2, "{\"aws_region_name\":\"us-east-1\"}", "{\"input\":\"x\"}", false);
+    ASSERT_EQ(f.rc, LMX_ECONFIG);
+    ASSERT(strstr(f.err.message, "no AWS credentials") != NULL);
+    fx_release(&f);
+}
+
+static void test_embed_answers(void)
+{
+    struct fx f;
+    json_t *out;
+
+    clear_env();
+    /* Titan: one vector, inputTextTokenCount as usage */
+    out = embed_parse(&f, TITAN2, "{\"input\":\"hello\"}",
+                      "{\"embedding\":[0.5,-1.25,3],\"inputTextTokenCount\":3,"
+                      "\"embeddingsByType\":{\"float\":[0.5,-1.25,3]}}");
+    ASSERT_EQ(f.rc, 0);
+    ASSERT_JSON(out, "{\"object\":\"list\",\"data\":[{\"object\":\"embedding\",\"index\":0,"
+                     "\"embedding\":[0.5,-1.25,3]}],\"model\":\"" TITAN2 "\","
+                     "\"usage\":{\"prompt_tokens\":3,\"total_tokens\":3}}");
+    json_decref(out);
+    fx_release(&f);
+
+    /* Titan v2 answering embeddingsByType only; base64 is float32 little-endian */
+    out = embed_parse(&f, TITAN2, "{\"input\":\"hello\",\"encoding_format\":\"base64\"}",
+                      "{\"embeddingsByType\":{\"float\":[1.0,-2.0]},\"inputTextTokenCount\":1}");
+    ASSERT_EQ(f.rc, 0);
+    ASSERT_JSON(out, "{\"object\":\"list\",\"data\":[{\"object\":\"embedding\",\"index\":0,"
+                     "\"embedding\":\"AACAPwAAAMA=\"}],\"model\":\"" TITAN2 "\","
+                     "\"usage\":{\"prompt_tokens\":1,\"total_tokens\":1}}");
+    json_decref(out);
+    fx_release(&f);
+
+    /* Cohere: one vector per text, in order; no usage upstream: ceil(chars/4) per text */
+    out = embed_parse(&f, COHERE, "{\"input\":[\"a b\",\"cdefg\"]}",
+                      "{\"embeddings\":[[0.1,0.2],[0.3,0.4]],\"id\":\"e-1\","
+                      "\"response_type\":\"embeddings_floats\",\"texts\":[\"a b\",\"cdefg\"]}");
+    ASSERT_EQ(f.rc, 0);
+    ASSERT_JSON(out, "{\"object\":\"list\",\"data\":["
+                     "{\"object\":\"embedding\",\"index\":0,\"embedding\":[0.1,0.2]},"
+                     "{\"object\":\"embedding\",\"index\":1,\"embedding\":[0.3,0.4]}],"
+                     "\"model\":\"" COHERE "\","
+                     "\"usage\":{\"prompt_tokens\":3,\"total_tokens\":3}}");
+    json_decref(out);
+    fx_release(&f);
+
+    /* Cohere by type, base64, and billed units when an answer carries them */
+    out = embed_parse(&f, COHERE, "{\"input\":\"x\",\"encoding_format\":\"base64\"}",
+                      "{\"embeddings\":{\"float\":[[0.5,-0.25,0.125]]},"
+                      "\"response_type\":\"embeddings_by_type\","
+                      "\"meta\":{\"billed_units\":{\"input_tokens\":7}}}");
+    ASSERT_EQ(f.rc, 0);
+    ASSERT_JSON(out, "{\"object\":\"list\",\"data\":[{\"object\":\"embedding\",\"index\":0,"
+                     "\"embedding\":\"AAAAPwAAgL4AAAA+\"}],\"model\":\"" COHERE "\","
+                     "\"usage\":{\"prompt_tokens\":7,\"total_tokens\":7}}");
+    json_decref(out);
+    fx_release(&f);
+
+    /* answers that are not embeddings */
+    {
+        static const char *const bad[] = {
+            "{\"message\":\"nope\"}",
+            "{\"embedding\":[\"a\"]}",
+            "{\"embeddings\":[[1],\"x\"]}",
+            "{\"embeddings\":[]}",
+            "[1,2]",
+            "not json",
+        };
+
+        for (size_t i = 0; i < LMX_ARRAY_SIZE(bad); i++) {
+            out = embed_parse(&f, i < 2 ? TITAN1 : COHERE, "{\"input\":\"x\"}", bad[i]);
+            ASSERT(out == NULL);
+            ASSERT_EQ(f.rc, LMX_EUPSTREAM);
+            ASSERT_EQ(f.err.status, 500);
+            fx_release(&f);
+        }
+    }
+
+    /* an InvokeModel error body maps like a Converse one */
+    embed_build(&f, TITAN1, NULL, "{\"input\":\"x\"}", false);
+    {
+        static const char body[] = "{\"message\":\"Malformed input request: expected maxLength\"}";
+
+        memset(&f.err, 0, sizeof(f.err));
+        OPS.map_error(&f.pc, 400, body, strlen(body), &f.err);
+        ASSERT_EQ(f.err.status, 400);
+        ASSERT_STR_EQ(f.err.message, "Malformed input request: expected maxLength");
+    }
+    fx_release(&f);
+}
+
 static void test_conformance(void)
 {
     char dir[4096], path[4600];
@@ -1511,6 +1738,8 @@ int main(void)
     RUN(test_stream_golden_every_split);
     RUN(test_stream_orders_and_modes);
     RUN(test_stream_errors);
+    RUN(test_embed_requests);
+    RUN(test_embed_answers);
     RUN(test_conformance);
     RUN(test_fuzz_corpus);
     TEST_MAIN_END();

@@ -1,0 +1,14 @@
+/*
+ * provider/watsonx.h - IBM watsonx.ai chat (`watsonx/` and
+ * `watsonx/deployment/{id}` deployments), called with an IAM token that the
+ * token step exchanges for the API key. See watsonx.c. `watsonx_text/`
+ * (the text generation API) is not served.
+ */
+#ifndef LMX_PROVIDER_WATSONX_H
+#define LMX_PROVIDER_WATSONX_H
+
+#include "provider/provider.h"
+
+extern const struct lmx_provider_ops lmx_provider_watsonx_ops;
+
+#endif
