@@ -51,6 +51,13 @@ struct lmx_api_worker {
     bool health_running;
 };
 
+/* Adds one to a counter only its own worker writes (a relaxed load and store, no RMW). */
+static inline void lmx_api_count(_Atomic uint64_t *n)
+{
+    atomic_store_explicit(n, atomic_load_explicit(n, memory_order_relaxed) + 1,
+                          memory_order_relaxed);
+}
+
 /* The server's request callback; ud is the struct lmx_api_worker. */
 void lmx_api_handle(struct lmx_http_req *req, void *ud);
 

@@ -205,9 +205,7 @@ void lmx_api_handle(struct lmx_http_req *req, void *ud)
     bool post = req->method == LMX_HTTP_POST;
     enum lmx_endpoint ep;
 
-    atomic_store_explicit(&w->stats.requests,
-                          atomic_load_explicit(&w->stats.requests, memory_order_relaxed) + 1,
-                          memory_order_relaxed);
+    lmx_api_count(&w->stats.requests);
     if (strncmp(p, "/v1/", 4) == 0 && strcmp(p, "/v1/") != 0)
         p += 3; /* "/v1/x" and "/x" are the same route */
 

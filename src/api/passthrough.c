@@ -663,9 +663,7 @@ static void on_client_abort(struct lmx_http_req *req, void *ud)
 
     LMX_UNUSED(req);
     c->req = NULL;
-    atomic_store_explicit(&st->client_aborts,
-                          atomic_load_explicit(&st->client_aborts, memory_order_relaxed) + 1,
-                          memory_order_relaxed);
+    lmx_api_count(&st->client_aborts);
     lmx_debug("pass-through %s call %s: client went away; cancelling the upstream call", c->name,
               c->call_id);
     if (c->xfer != NULL) {
@@ -857,16 +855,13 @@ static void on_up_done(struct lmx_xfer *x, int err, const char *msg, void *ud)
     if (err == LMX_ECLIENT) {
         struct lmx_api_stats *st = &c->w->stats;
 
-        atomic_store_explicit(&st->client_aborts,
-                              atomic_load_explicit(&st->client_aborts, memory_order_relaxed) + 1,
-                              memory_order_relaxed);
+        lmx_api_count(&st->client_aborts);
         lmx_debug("pass-through %s call %s: the client went away; upstream call stopped", c->name,
                   c->call_id);
     } else if (err != 0) {
         _Atomic uint64_t *fails = &c->w->stats.upstream_failures;
 
-        atomic_store_explicit(fails, atomic_load_explicit(fails, memory_order_relaxed) + 1,
-                              memory_order_relaxed);
+        lmx_api_count(fails);
         lmx_warn("pass-through %s call %s: upstream failed: %s: %s", c->name, c->call_id,
                  lmx_strerror(err), msg != NULL ? msg : "");
     }
@@ -1290,9 +1285,7 @@ static void start_call(struct pt_call *c)
     c->req->on_abort = on_client_abort;
     c->req->on_drain = on_client_drain;
     c->req->ud = c;
-    atomic_store_explicit(&st->upstream_calls,
-                          atomic_load_explicit(&st->upstream_calls, memory_order_relaxed) + 1,
-                          memory_order_relaxed);
+    lmx_api_count(&st->upstream_calls);
     lmx_debug("pass-through %s call %s: %s %s", c->name, c->call_id, xr.method, xr.url);
     c->t_start = lmx_now_ns();
     if (c->dep != NULL && c->dep->state != NULL) {

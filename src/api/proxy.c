@@ -40,6 +40,8 @@
 #define MAX_UP_HEADERS 8
 #define MAX_PASS_HEADERS 16
 #define PASS_STORE 8192
+#define PRE_STEP_MAX (20u << 20) /* a token answer or a fetched resource (an image) */
+#define PRE_STEPS_MAX 16         /* pre-steps (tokens, fetches) per attempt */
 
 struct lmx_call {
     struct lmx_api_worker *w;
@@ -110,7 +112,9 @@ struct lmx_call {
     struct lmx_buf dout;    /* the dialect's output for one chunk or answer */
     char *canon;            /* the canonical request as text: the fast path's raw body */
     size_t canon_len;
-    bool token_step;        /* the current transfer fetches a provider token */
+    bool token_step;        /* the current transfer is a pre-step: a token, a resource */
+    int pre_steps;          /* pre-steps made by this attempt */
+    uint64_t t_step;        /* start of the current pre-step */
     bool native;            /* client and provider speak the same dialect: bytes pass through */
     bool native_err;        /* the provider's own error event reached the client */
     bool raw_relay;         /* /audio/speech: the upstream's bytes go back as they come */
@@ -508,6 +512,28 @@ static int start_client_stream(struct lmx_call *c)
     return 0;
 }
 
+/* An SSE event ("event: <ev>" when named, then its data) queued to the client as it came. */
+static int queue_event(struct lmx_call *c, const char *ev, size_t evlen, const char *data,
+                       size_t len)
+{
+    int err = 0;
+
+    if (evlen > 0) {
+        err = lmx_http_res_queue(c->req, "event: ", 7);
+        if (err == 0)
+            err = lmx_http_res_queue(c->req, ev, evlen);
+        if (err == 0)
+            err = lmx_http_res_queue(c->req, "\n", 1);
+    }
+    if (err == 0)
+        err = lmx_http_res_queue(c->req, "data: ", 6);
+    if (err == 0)
+        err = lmx_http_res_queue(c->req, data, len);
+    if (err == 0)
+        err = lmx_http_res_queue(c->req, "\n\n", 2);
+    return err;
+}
+
 /* One canonical chunk, in the client's dialect, queued to the client. */
 static int dialect_chunk(struct lmx_call *c, const json_t *chunk)
 {
@@ -620,20 +646,7 @@ static int stream_event(const char *ev, size_t evlen, const char *data, size_t l
         json_decref(chunk);
         return err;
     }
-    if (evlen > 0) {
-        err = lmx_http_res_queue(c->req, "event: ", 7);
-        if (err == 0)
-            err = lmx_http_res_queue(c->req, ev, evlen);
-        if (err == 0)
-            err = lmx_http_res_queue(c->req, "\n", 1);
-    }
-    if (err == 0)
-        err = lmx_http_res_queue(c->req, "data: ", 6);
-    if (err == 0)
-        err = lmx_http_res_queue(c->req, data, len);
-    if (err == 0)
-        err = lmx_http_res_queue(c->req, "\n\n", 2);
-    return err;
+    return err == 0 ? queue_event(c, ev, evlen, data, len) : err;
 }
 
 /* One OpenAI chunk decoded by an adapter from the provider's stream: queued to the client. */
@@ -724,9 +737,7 @@ static void on_client_abort(struct lmx_http_req *req, void *ud)
 
     LMX_UNUSED(req);
     c->req = NULL;
-    atomic_store_explicit(&st->client_aborts,
-                          atomic_load_explicit(&st->client_aborts, memory_order_relaxed) + 1,
-                          memory_order_relaxed);
+    lmx_api_count(&st->client_aborts);
     lmx_debug("call %s: client went away; cancelling the upstream call", c->call_id);
     if (c->xfer != NULL) {
         lmx_xfer_cancel(c->xfer); /* stop paying for tokens nobody reads */
@@ -907,6 +918,17 @@ static void relay_upstream_error(struct lmx_call *c)
     json_decref(root);
 }
 
+/* Is the buffered answer one JSON object? When not, says why in stream_err. */
+static bool json_answer(struct lmx_call *c, const char *body)
+{
+    if (lmx_jscan_check(body, c->resp.len) == 0)
+        return true;
+    snprintf(c->stream_err, sizeof(c->stream_err),
+             "upstream returned a body that is not a JSON object (HTTP %ld): %.80s", c->status,
+             body);
+    return false;
+}
+
 /*
  * A complete 2xx answer: checked to be one JSON object (an SDK cannot use
  * anything else; a structural check costs far less than a parse), usage read,
@@ -919,12 +941,8 @@ static int finish_ok(struct lmx_call *c)
     struct lmx_jspan s;
     const char *body = c->resp.data ? c->resp.data : "";
 
-    if (lmx_jscan_check(body, c->resp.len) < 0) {
-        snprintf(c->stream_err, sizeof(c->stream_err),
-                 "upstream returned a body that is not a JSON object (HTTP %ld): %.80s",
-                 c->status, body);
+    if (!json_answer(c, body))
         return LMX_EUPSTREAM;
-    }
     if (voyage_rerank(c)) {
         json_t *root = json_loadb(body, c->resp.len, 0, NULL);
         json_t *out = voyage_rerank_answer(c, root);
@@ -1125,20 +1143,7 @@ static int native_event(const char *ev, size_t evlen, const char *data, size_t l
     } else if (evlen == 5 && memcmp(ev, "error", 5) == 0) {
         c->native_err = true; /* relayed below: the client hears it in its own words */
     }
-    if (evlen > 0) {
-        err = lmx_http_res_queue(c->req, "event: ", 7);
-        if (err == 0)
-            err = lmx_http_res_queue(c->req, ev, evlen);
-        if (err == 0)
-            err = lmx_http_res_queue(c->req, "\n", 1);
-    }
-    if (err == 0)
-        err = lmx_http_res_queue(c->req, "data: ", 6);
-    if (err == 0)
-        err = lmx_http_res_queue(c->req, data, len);
-    if (err == 0)
-        err = lmx_http_res_queue(c->req, "\n\n", 2);
-    return err;
+    return err == 0 ? queue_event(c, ev, evlen, data, len) : err;
 }
 
 /* The provider's complete answer: checked, usage read, relayed byte for byte. */
@@ -1148,12 +1153,8 @@ static int native_finish(struct lmx_call *c)
     const char *body = c->resp.data ? c->resp.data : "";
     struct lmx_jspan s;
 
-    if (lmx_jscan_check(body, c->resp.len) < 0) {
-        snprintf(c->stream_err, sizeof(c->stream_err),
-                 "upstream returned a body that is not a JSON object (HTTP %ld): %.80s",
-                 c->status, body);
+    if (!json_answer(c, body))
         return LMX_EUPSTREAM;
-    }
     if (lmx_jscan_find(body, c->resp.len, "usage", &s) == 0 && body[s.value_start] == '{') {
         json_t *u = json_loadb(body + s.value_start, s.value_end - s.value_start, 0, NULL);
 
@@ -1393,9 +1394,7 @@ static void attempt_failed(struct lmx_call *c, int err, const char *msg)
     cls = lmx_route_classify(err, err == 0 ? c->status : 0, c->resp.data, c->resp.len);
     if (err == LMX_EUPSTREAM && c->stream_err[0] != '\0')
         cls = LMX_EC_SERVER; /* a broken answer, not a broken connection */
-    atomic_store_explicit(&st->upstream_failures,
-                          atomic_load_explicit(&st->upstream_failures, memory_order_relaxed) + 1,
-                          memory_order_relaxed);
+    lmx_api_count(&st->upstream_failures);
     if (c->dep->state != NULL) {
         lmx_dstate_end(c->dep->state, now, false, cls, 0, 0);
         if (lmx_route_maybe_cool(c->rc, c->dep, c->route.group->ndeps, cls, c->status, now))
@@ -1608,15 +1607,14 @@ static void launch(struct lmx_call *c, struct lmx_xfer_req *xr, const struct lmx
     xr->connect_timeout = LMX_MIN(c->timeout, 30.0);
     xr->total_timeout = c->stream && !c->token_step ? 0 : c->timeout;
     xr->idle_timeout = c->token_step ? c->timeout : idle;
+    c->t_step = lmx_now_ns();
     if (begin) {
-        c->t_attempt = lmx_now_ns();
+        c->t_attempt = c->t_step;
         c->ttft_ns = 0;
         if (c->dep->state != NULL)
             lmx_dstate_begin(c->dep->state, lmx_wall_ms());
     }
-    atomic_store_explicit(&st->upstream_calls,
-                          atomic_load_explicit(&st->upstream_calls, memory_order_relaxed) + 1,
-                          memory_order_relaxed);
+    lmx_api_count(&st->upstream_calls);
     err = lmx_xfer_start(c->w->up, xr, cbs, c, &c->xfer);
     if (err < 0) {
         c->xfer = NULL;
@@ -1667,6 +1665,8 @@ static void send_translated(struct lmx_call *c, bool begin)
     launch(c, &xr, &xfer_cbs, begin);
 }
 
+static const struct lmx_xfer_cbs token_cbs;
+
 /* The token endpoint answered (or failed): the adapter keeps the token, the call goes on. */
 static void on_token_done(struct lmx_xfer *x, int err, const char *msg, void *ud)
 {
@@ -1675,9 +1675,18 @@ static void on_token_done(struct lmx_xfer *x, int err, const char *msg, void *ud
 
     LMX_UNUSED(x);
     c->xfer = NULL;
-    c->upstream_ns += lmx_now_ns() - c->t_attempt;
+    c->upstream_ns += lmx_now_ns() - c->t_step;
     if (c->req == NULL) {
         call_free(c);
+        return;
+    }
+    if (err == LMX_ETOOBIG) { /* the caller's to fix: retrying fetches the same bytes */
+        pe.status = 400;
+        snprintf(pe.type, sizeof(pe.type), "invalid_request_error");
+        snprintf(pe.message, sizeof(pe.message),
+                 "a resource the request needs fetched (%s) is larger than %u MiB",
+                 c->upreq->url.data != NULL ? c->upreq->url.data : "?", PRE_STEP_MAX >> 20);
+        translated_refused(c, err, &pe);
         return;
     }
     if (err < 0) { /* unreachable or timed out: a connection failure of this deployment */
@@ -1699,6 +1708,25 @@ static void on_token_done(struct lmx_xfer *x, int err, const char *msg, void *ud
         return;
     }
     c->status = 0;
+    /* the adapter may need more first: another token, the next image to fetch */
+    if (++c->pre_steps < PRE_STEPS_MAX) {
+        int r;
+
+        lmx_upreq_release(c->upreq);
+        lmx_upreq_init(c->upreq);
+        r = c->ops->token_prepare(&c->pc, c->upreq, &pe);
+        if (r < 0) {
+            translated_refused(c, r, &pe);
+            return;
+        }
+        if (r == 1) {
+            struct lmx_xfer_req xr;
+
+            upreq_xfer(c->upreq, &xr);
+            launch(c, &xr, &token_cbs, false);
+            return;
+        }
+    }
     send_translated(c, false);
 }
 
@@ -1709,7 +1737,9 @@ static int on_token_data(struct lmx_xfer *x, const char *p, size_t n, void *ud)
     LMX_UNUSED(x);
     if (c->req == NULL)
         return LMX_ECLIENT;
-    return lmx_buf_append(&c->resp, p, n) == LMX_ETOOBIG ? LMX_EUPSTREAM : 0;
+    if (c->resp.len + n > PRE_STEP_MAX)
+        return LMX_ETOOBIG;
+    return lmx_buf_append(&c->resp, p, n);
 }
 
 static const struct lmx_xfer_cbs token_cbs = {
@@ -1748,6 +1778,7 @@ static void start_attempt(struct lmx_call *c)
 
     c->status = 0;
     c->token_step = false;
+    c->pre_steps = 0;
     c->native = false;
     c->native_err = false;
     c->stream_err[0] = '\0';
