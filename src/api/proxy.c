@@ -32,6 +32,7 @@
 #include "route/router.h"
 #include "route/settings.h"
 #include "route/state.h"
+#include "store/respstore.h"
 #include "upstream/sse.h"
 
 #define RESP_MAX (256u << 20)  /* a non-stream upstream response, buffered */
@@ -117,6 +118,9 @@ struct lmx_call {
     uint64_t t_step;        /* start of the current pre-step */
     bool native;            /* client and provider speak the same dialect: bytes pass through */
     bool native_err;        /* the provider's own error event reached the client */
+    bool prev_remote;       /* Responses: previous_response_id is not ours: only native serves */
+    char prev_id[128];
+    json_t *native_body;    /* Responses: the client's body as parsed, for the native path */
     bool raw_relay;         /* /audio/speech: the upstream's bytes go back as they come */
     char up_ctype[128];     /* the upstream's Content-Type */
     const char *mp_model;   /* /audio/transcriptions: the model field's value in the client's body */
@@ -155,6 +159,7 @@ static void call_free(struct lmx_call *c)
         c->dialect->release(&c->dc);
     lmx_buf_release(&c->dout);
     lmx_free(c->canon);
+    json_decref(c->native_body);
     lmx_api_cfg_put(c->w, c->cfg);
     lmx_free(c);
 }
@@ -421,9 +426,17 @@ static int build_request(struct lmx_call *c, const struct lmx_provider_ops *ops)
     if (c->ep == LMX_EP_TRANSCRIPTIONS)
         return build_multipart(c, ops, model);
 
-    json_object_foreach(c->body, k, v) {
-        if (ndrop < LMX_ARRAY_SIZE(drop) && is_proxy_field(k))
-            drop[ndrop++] = k;
+    if (c->native) {
+        /* the client's own Responses body: its metadata is the API's, not LiteLLM's */
+        json_object_foreach(c->native_body, k, v) {
+            if (ndrop < LMX_ARRAY_SIZE(drop) && is_proxy_field(k) && strcmp(k, "metadata") != 0)
+                drop[ndrop++] = k;
+        }
+    } else {
+        json_object_foreach(c->body, k, v) {
+            if (ndrop < LMX_ARRAY_SIZE(drop) && is_proxy_field(k))
+                drop[ndrop++] = k;
+        }
     }
     if (c->fb_messages != NULL && ndrop < LMX_ARRAY_SIZE(drop))
         drop[ndrop++] = "messages"; /* replaced below by the fallback's own */
@@ -470,9 +483,9 @@ static int build_request(struct lmx_call *c, const struct lmx_provider_ops *ops)
         lmx_free(dump);
     }
     if (err == 0)
-        err = lmx_jscan_rewrite(c->canon != NULL ? c->canon : c->req->body.data,
-                                c->canon != NULL ? c->canon_len : c->req->body.len, drop, ndrop,
-                                "model",
+        err = lmx_jscan_rewrite(c->canon != NULL && !c->native ? c->canon : c->req->body.data,
+                                c->canon != NULL && !c->native ? c->canon_len : c->req->body.len,
+                                drop, ndrop, "model",
                                 raw.data, raw.len, extra.data, extra.len, &c->up_body);
     lmx_buf_release(&raw);
     lmx_buf_release(&extra);
@@ -1112,6 +1125,76 @@ static void native_usage(struct lmx_call *c, const json_t *u, bool final)
     json_decref(prev);
 }
 
+/* The Responses API's usage object → the canonical usage. */
+static void responses_usage(struct lmx_call *c, const json_t *u)
+{
+    json_int_t in = json_integer_value(json_object_get(u, "input_tokens"));
+    json_int_t out = json_integer_value(json_object_get(u, "output_tokens"));
+    json_int_t cached = json_integer_value(
+        json_object_get(json_object_get(u, "input_tokens_details"), "cached_tokens"));
+    json_int_t reasoning = json_integer_value(
+        json_object_get(json_object_get(u, "output_tokens_details"), "reasoning_tokens"));
+
+    if (!json_is_object(u))
+        return;
+    json_decref(c->usage);
+    c->usage = json_pack("{s:I,s:I,s:I,s:{s:I},s:{s:I}}", "prompt_tokens", in,
+                         "completion_tokens", out, "total_tokens", in + out,
+                         "prompt_tokens_details", "cached_tokens", cached,
+                         "completion_tokens_details", "reasoning_tokens", reasoning);
+}
+
+static bool ev_is(const char *ev, size_t evlen, const char *name)
+{
+    return evlen == strlen(name) && memcmp(ev, name, evlen) == 0;
+}
+
+/*
+ * A Responses answer an OpenAI or Azure deployment made natively, kept so
+ * GET /v1/responses/{id} and /input_items find it; "native" marks that its
+ * previous_response_id chain lives with the provider.
+ */
+static void native_store(struct lmx_call *c, const json_t *resp)
+{
+    const char *id = json_string_value(json_object_get(resp, "id"));
+    const json_t *input = json_object_get(c->native_body, "input");
+    json_t *items, *rec;
+    char *text;
+
+    if (id == NULL || json_is_false(json_object_get(c->native_body, "store")))
+        return;
+    items = json_is_array(input) ? json_deep_copy(input)
+            : json_is_string(input)
+                ? json_pack("[{s:s,s:s,s:s,s:[{s:s,s:O}]}]", "id", "msg_input_0", "type",
+                            "message", "role", "user", "content", "type", "input_text", "text",
+                            input)
+                : json_array();
+    rec = json_pack("{s:O,s:o,s:b}", "response", resp, "input_items", items, "native", 1);
+    text = rec != NULL ? json_dumps(rec, JSON_COMPACT) : NULL;
+    if (text != NULL)
+        lmx_respstore_put(id, text, strlen(text));
+    lmx_free(text);
+    json_decref(rec);
+}
+
+/* A Responses stream event: usage from the final response, the end, errors. */
+static void responses_native_event(struct lmx_call *c, const char *ev, size_t evlen,
+                                   const char *data, size_t len)
+{
+    if (ev_is(ev, evlen, "response.completed") || ev_is(ev, evlen, "response.incomplete") ||
+        ev_is(ev, evlen, "response.failed")) {
+        json_t *e = json_loadb(data, len, 0, NULL);
+
+        responses_usage(c, json_object_get(json_object_get(e, "response"), "usage"));
+        if (!ev_is(ev, evlen, "response.failed"))
+            native_store(c, json_object_get(e, "response"));
+        json_decref(e);
+        c->saw_done = true;
+    } else if (ev_is(ev, evlen, "error")) {
+        c->native_err = true;
+    }
+}
+
 /* One event of the provider's stream: checked, its usage read, relayed as it came. */
 static int native_event(const char *ev, size_t evlen, const char *data, size_t len, void *ud)
 {
@@ -1129,7 +1212,9 @@ static int native_event(const char *ev, size_t evlen, const char *data, size_t l
         if (err < 0)
             return err;
     }
-    if ((evlen == 13 && memcmp(ev, "message_start", 13) == 0) ||
+    if (c->dialect == &lmx_dialect_responses) {
+        responses_native_event(c, ev, evlen, data, len);
+    } else if ((evlen == 13 && memcmp(ev, "message_start", 13) == 0) ||
         (evlen == 13 && memcmp(ev, "message_delta", 13) == 0)) {
         json_t *e = json_loadb(data, len, 0, NULL);
         bool start = ev[8] == 's';
@@ -1158,8 +1243,17 @@ static int native_finish(struct lmx_call *c)
     if (lmx_jscan_find(body, c->resp.len, "usage", &s) == 0 && body[s.value_start] == '{') {
         json_t *u = json_loadb(body + s.value_start, s.value_end - s.value_start, 0, NULL);
 
-        native_usage(c, u, false);
+        if (c->dialect == &lmx_dialect_responses)
+            responses_usage(c, u);
+        else
+            native_usage(c, u, false);
         json_decref(u);
+    }
+    if (c->dialect == &lmx_dialect_responses && c->status == 200) {
+        json_t *r = json_loadb(body, c->resp.len, 0, NULL);
+
+        native_store(c, r);
+        json_decref(r);
     }
     call_headers(c, &hs);
     cost_header(c, &hs);
@@ -1217,7 +1311,7 @@ static void on_up_done(struct lmx_xfer *x, int err, const char *msg, void *ud)
             err = lmx_sse_reader_finish(&c->sse, native_event, c);
             if (err == 0 && !c->saw_done) {
                 snprintf(c->stream_err, sizeof(c->stream_err),
-                         "upstream stream ended without message_stop");
+                         "upstream stream ended before its final event");
                 err = LMX_EUPSTREAM;
             }
         } else if (c->native) {
@@ -1768,6 +1862,20 @@ static int bridge_completions(struct lmx_call *c)
     return 0;
 }
 
+/*
+ * May the current deployment take a Responses request natively? OpenAI and
+ * Azure speak the Responses API; a previous_response_id llmux stored (it
+ * answered over chat) can only be continued over chat.
+ */
+static bool responses_native(const struct lmx_call *c)
+{
+    const char *p = c->dep->provider;
+
+    if (strcmp(p, "openai") != 0 && strcmp(p, "azure") != 0)
+        return false;
+    return c->prev_id[0] == '\0' || c->prev_remote;
+}
+
 /* Picks a deployment (another one than before when there is one) and calls it. */
 static void start_attempt(struct lmx_call *c)
 {
@@ -1780,6 +1888,8 @@ static void start_attempt(struct lmx_call *c)
     c->token_step = false;
     c->pre_steps = 0;
     c->native = false;
+    if (c->dialect == &lmx_dialect_responses)
+        c->ep = LMX_EP_CHAT; /* a native attempt before may have made it /responses */
     c->native_err = false;
     c->stream_err[0] = '\0';
     c->retry_after_hdr = 0;
@@ -1860,6 +1970,14 @@ static void start_attempt(struct lmx_call *c)
                   c->dep->provider, c->dep->model);
         return;
     }
+    if (c->prev_remote && (ops->build != NULL || !responses_native(c))) {
+        call_fail(c, 400, "invalid_request_error",
+                  "Previous response with id '%s' not found. (Deployment '%s' of provider "
+                  "'%s' is served over chat; only llmux's own stored responses can be "
+                  "continued there.)",
+                  c->prev_id, c->dep->id, c->dep->provider);
+        return;
+    }
     if (ops->build != NULL && c->ep == LMX_EP_COMPLETIONS && c->dialect == NULL &&
         bridge_completions(c) < 0)
         return; /* answered */
@@ -1910,6 +2028,11 @@ static void start_attempt(struct lmx_call *c)
         }
         send_translated(c, true);
         return;
+    }
+    if (c->dialect == &lmx_dialect_responses) {
+        /* an OpenAI or Azure deployment takes the Responses request as it came */
+        c->native = responses_native(c) && c->fb_messages == NULL;
+        c->ep = c->native ? LMX_EP_RESPONSES : LMX_EP_CHAT;
     }
     {
         struct lmx_xfer_req xr;
@@ -2143,6 +2266,21 @@ static void list_groups(const struct lmx_config *cfg, char *out, size_t n)
     }
 }
 
+/* Has the requested group an OpenAI or Azure deployment (one that speaks Responses)? */
+static bool group_speaks_responses(const struct lmx_call *c)
+{
+    const char *name = json_string_value(json_object_get(c->body, "model"));
+    struct lmx_route r;
+
+    if (name == NULL || lmx_route_resolve(c->cfg, name, strlen(name), &r) < 0)
+        return false;
+    for (size_t i = 0; i < r.group->ndeps; i++)
+        if (strcmp(r.group->deps[i]->provider, "openai") == 0 ||
+            strcmp(r.group->deps[i]->provider, "azure") == 0)
+            return true;
+    return false;
+}
+
 /*
  * A client's dialect request → the canonical request in c->body (and as
  * text in c->canon, the fast path's raw body). Returns 0, or answers the
@@ -2159,6 +2297,32 @@ static int dialect_in(struct lmx_call *c, const char *path_model, bool path_stre
     c->dc.path_stream = path_stream;
     c->dc.call_id = c->call_id;
     c->dc.created = (int64_t)lmx_wall_s();
+    if (c->dialect == &lmx_dialect_responses) {
+        const char *prev = json_string_value(json_object_get(c->body, "previous_response_id"));
+
+        c->native_body = json_incref(c->body);
+        if (prev != NULL && strlen(prev) < sizeof(c->prev_id)) {
+            char *rec = lmx_respstore_get(prev, NULL);
+
+            snprintf(c->prev_id, sizeof(c->prev_id), "%s", prev);
+            json_t *r = rec != NULL ? json_loads(rec, 0, NULL) : NULL;
+            bool native = json_is_true(json_object_get(r, "native"));
+
+            json_decref(r);
+            if ((rec == NULL || native) && group_speaks_responses(c)) {
+                /* another server's id (OpenAI's own): only a native call can continue it */
+                json_t *copy = json_copy(c->body);
+
+                c->prev_remote = true;
+                if (copy == NULL)
+                    return LMX_ENOMEM;
+                json_object_del(copy, "previous_response_id");
+                json_decref(c->body);
+                c->body = copy;
+            }
+            lmx_free(rec);
+        }
+    }
     err = c->dialect->request(&c->dc, c->body, &canon, &pe);
     if (err < 0 || canon == NULL) {
         struct lmx_hdrset hs;

@@ -25,6 +25,7 @@ const char *lmx_endpoint_path(enum lmx_endpoint ep)
     case LMX_EP_TRANSCRIPTIONS: return "/audio/transcriptions";
     case LMX_EP_MODERATIONS: return "/moderations";
     case LMX_EP_RERANK: return "/rerank";
+    case LMX_EP_RESPONSES: return "/responses";
     }
     return "/";
 }
@@ -90,6 +91,14 @@ static int azure_url(const struct lmx_deployment *d, enum lmx_endpoint ep, const
 
     if (d->api_base == NULL)
         return LMX_EBADREQ;
+    if (ep == LMX_EP_RESPONSES) {
+        /* not per deployment: the model goes in the body; Responses needs a 2025 api-version */
+        if (strcmp(ver, "2025-03-01") < 0)
+            ver = "2025-04-01-preview";
+        return lmx_buf_printf(out, "%s/openai/responses?api-version=%s", d->api_base, ver) < 0
+                   ? LMX_ENOMEM
+                   : 0;
+    }
     if (lmx_buf_printf(out, "%s/openai/deployments/%s%s?api-version=%s", d->api_base, model,
                        lmx_endpoint_path(ep), ver) < 0)
         return LMX_ENOMEM;

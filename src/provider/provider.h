@@ -25,7 +25,8 @@ enum lmx_endpoint {
     LMX_EP_SPEECH,         /* /audio/speech: audio bytes back */
     LMX_EP_TRANSCRIPTIONS, /* /audio/transcriptions: multipart in */
     LMX_EP_MODERATIONS,
-    LMX_EP_RERANK, /* Cohere's rerank format */
+    LMX_EP_RERANK,    /* Cohere's rerank format */
+    LMX_EP_RESPONSES, /* /responses: a Responses client on an OpenAI or Azure deployment */
 };
 
 /*

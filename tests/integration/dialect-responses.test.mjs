@@ -109,17 +109,43 @@ describe('POST /v1/responses', () => {
     assert.equal(last.body.metadata, undefined, 'metadata is not sent upstream');
   });
 
-  test('non-stream from an OpenAI deployment, on /responses and /openai/v1/responses too', async () => {
+  test('non-stream from an OpenAI deployment goes natively to its /responses, on every path', async () => {
     for (const p of ['/v1/responses', '/responses', '/openai/v1/responses']) {
-      const r = await create({ model: 'gpt', input: [{ role: 'user', content: [{ type: 'input_text', text: 'hi' }] }], temperature: 0.2 }, { path: p });
+      const input = [{ role: 'user', content: [{ type: 'input_text', text: 'hi' }] }];
+      const r = await create({ model: 'gpt', input, temperature: 0.2, metadata: { k: 'v' } }, { path: p });
       assert.equal(r.status, 200, `${p}: ${r.text}`);
       assert.equal(r.json.object, 'response');
-      assert.match(outputText(r.json), /^mock /);
+      assert.equal(outputText(r.json), 'Hello from the mock Responses API.');
       const last = await mock.last();
-      assert.equal(last.path, '/v1/chat/completions');
+      assert.equal(last.path, '/v1/responses', 'the provider got the Responses request');
       assert.equal(last.body.temperature, 0.2);
-      assert.deepEqual(last.body.messages, [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }]);
+      assert.deepEqual(last.body.input, input, 'input items as the client sent them');
+      assert.deepEqual(last.body.metadata, { k: 'v' }, "the API's own metadata passes");
+      const got = await lx.req(`/v1/responses/${r.json.id}`);
+      assert.equal(got.status, 200, 'a native answer is kept for GET too');
+      assert.equal(got.json.id, r.json.id);
     }
+  });
+
+  test("an OpenAI deployment continues the provider's own previous_response_id natively", async () => {
+    const first = await create({ model: 'gpt', input: 'one' });
+    assert.equal(first.status, 200, first.text);
+    assert.match(first.json.id, /^resp_mock/);
+    const second = await create({ model: 'gpt', input: 'two', previous_response_id: first.json.id });
+    assert.equal(second.status, 200, second.text);
+    const last = await mock.last();
+    assert.equal(last.path, '/v1/responses');
+    assert.equal(last.body.previous_response_id, first.json.id);
+    // an id neither llmux nor the provider knows: the provider's own 400, relayed
+    const bad = await create({ model: 'gpt', input: 'x', previous_response_id: 'resp_unknown' });
+    assert.equal(bad.status, 400);
+    assert.match(bad.json.error.message, /resp_unknown/);
+  });
+
+  test("a chat-only deployment cannot continue another server's response id", async () => {
+    const r = await create({ model: 'claude', input: 'x', previous_response_id: 'resp_elsewhere' });
+    assert.equal(r.status, 400);
+    assert.match(r.json.error.message, /Previous response with id 'resp_elsewhere' not found/);
   });
 
   for (const model of ['claude', 'gpt']) {

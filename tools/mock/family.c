@@ -17,6 +17,7 @@ bool mock_watsonx_route(struct mock_worker *w, struct lmx_http_req *req);
 bool mock_cohere_route(struct mock_worker *w, struct lmx_http_req *req);
 bool mock_gemini_route(struct mock_worker *w, struct lmx_http_req *req);
 bool mock_media_route(struct mock_worker *w, struct lmx_http_req *req);
+bool mock_responses_route(struct mock_worker *w, struct lmx_http_req *req);
 bool mock_ollama_route(struct mock_worker *w, struct lmx_http_req *req);
 bool mock_sagemaker_route(struct mock_worker *w, struct lmx_http_req *req);
 bool mock_tgi_route(struct mock_worker *w, struct lmx_http_req *req);
@@ -33,6 +34,7 @@ static const mock_family_fn families[] = {
     mock_ollama_route,
     mock_sagemaker_route,
     mock_tgi_route,
+    mock_responses_route,
     mock_media_route,
     NULL,
 };
