@@ -11,6 +11,7 @@
 typedef bool (*mock_family_fn)(struct mock_worker *w, struct lmx_http_req *req);
 
 bool mock_anthropic_route(struct mock_worker *w, struct lmx_http_req *req);
+bool mock_count_route(struct mock_worker *w, struct lmx_http_req *req);
 bool mock_bedrock_route(struct mock_worker *w, struct lmx_http_req *req);
 bool mock_vertex_route(struct mock_worker *w, struct lmx_http_req *req);
 bool mock_watsonx_route(struct mock_worker *w, struct lmx_http_req *req);
@@ -25,6 +26,7 @@ bool mock_tgi_route(struct mock_worker *w, struct lmx_http_req *req);
 /* clang-format off */
 static const mock_family_fn families[] = {
     /* one row per family, e.g. mock_anthropic_route, */
+    mock_count_route,
     mock_bedrock_route,
     mock_vertex_route,
     mock_watsonx_route,
