@@ -707,7 +707,7 @@ static const struct lmx_http_hdr *parse_answer_headers(struct pt_call *c)
 
         if (line_end > p && line_end[-1] == '\r')
             line_end--;
-        colon = first ? NULL : memchr(p, ':', (size_t)(line_end - p));
+        colon = first || line_end <= p ? NULL : memchr(p, ':', (size_t)(line_end - p));
         first = false;
         if (colon != NULL && colon > p && c->nout < PT_MAX_OUT_HDRS &&
             !drop_answer_header(p, (size_t)(colon - p))) {

@@ -491,6 +491,13 @@ static int build_request(struct lmx_call *c, const struct lmx_provider_ops *ops)
     lmx_buf_release(&extra);
     if (err < 0)
         return err;
+    /* the provider's request rules (Mistral: tool-call ids, tool_choice, seed) */
+    if ((c->dep->quirks & LMX_Q_REQUEST_FIXED) &&
+        (c->ep == LMX_EP_CHAT || c->ep == LMX_EP_COMPLETIONS)) {
+        err = lmx_quirk_fix_request(c->dep->quirks, &c->up_body);
+        if (err < 0)
+            return err;
+    }
 
     c->nup_headers = 0;
     c->up_headers[c->nup_headers++] = "Content-Type: application/json";
@@ -1051,7 +1058,10 @@ static int translated_finish(struct lmx_call *c)
         if (pe.message[0] == '\0')
             snprintf(pe.message, sizeof(pe.message), "cannot read the answer of provider '%s'",
                      c->dep->provider);
-        snprintf(c->stream_err, sizeof(c->stream_err), "%s", pe.message);
+        if (pe.status >= 400)
+            keep_perr(c, &pe); /* the adapter named the status to answer (a failed prediction) */
+        else
+            snprintf(c->stream_err, sizeof(c->stream_err), "%s", pe.message);
         json_decref(out);
         return LMX_EUPSTREAM;
     }
@@ -1331,6 +1341,11 @@ static void on_up_done(struct lmx_xfer *x, int err, const char *msg, void *ud)
             return;
         }
         msg = c->stream_err;
+        if (err == LMX_EUPSTREAM && c->translated && c->status >= 400 && !c->client_streaming) {
+            /* keep_perr set the adapter's status and body: handled as the upstream's error */
+            err = 0;
+            c->stream_err[0] = '\0';
+        }
     } else if (err == 0 && c->status >= 400 && c->translated && c->ops->map_error != NULL) {
         struct lmx_perr pe = {0, "", "", ""};
 

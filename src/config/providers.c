@@ -58,10 +58,10 @@ static const struct lmx__provider providers[] = {
 
     /* model vendors and first-party APIs (PROVIDERS.md 2.1) */
     {"xai", C, 0, "https://api.x.ai/v1", "XAI_API_KEY", NULL, NULL},
-    {"mistral", C, 0, "https://api.mistral.ai/v1", "MISTRAL_AZURE_API_KEY MISTRAL_API_KEY", "MISTRAL_AZURE_API_BASE", "api.mistral.ai/v1"},
-    {"codestral", C, 0, "https://codestral.mistral.ai/v1", "CODESTRAL_API_KEY", NULL, "codestral.mistral.ai"},
+    {"mistral", C, LMX_Q_MISTRAL_REQUEST, "https://api.mistral.ai/v1", "MISTRAL_AZURE_API_KEY MISTRAL_API_KEY", "MISTRAL_AZURE_API_BASE", "api.mistral.ai/v1"},
+    {"codestral", C, LMX_Q_MISTRAL_REQUEST, "https://codestral.mistral.ai/v1", "CODESTRAL_API_KEY", NULL, "codestral.mistral.ai"},
     /* FIM: `prompt` + `suffix` on {base}/completions = LiteLLM's .../v1/fim/completions */
-    {"text-completion-codestral", C, 0, "https://codestral.mistral.ai/v1/fim", "CODESTRAL_API_KEY", NULL, NULL},
+    {"text-completion-codestral", C, LMX_Q_MISTRAL_REQUEST, "https://codestral.mistral.ai/v1/fim", "CODESTRAL_API_KEY", NULL, NULL},
     {"ai21_chat", C, 0, "https://api.ai21.com/studio/v1", "AI21_API_KEY", NULL, "api.ai21.com/studio/v1"},
     {"ai21", C, 0, "https://api.ai21.com/studio/v1", "AI21_API_KEY", NULL, NULL},
     {"perplexity", C, Q_THINK | Q_NO_TOOLS, "https://api.perplexity.ai", "PERPLEXITYAI_API_KEY PERPLEXITY_API_KEY", NULL, "api.perplexity.ai"},
@@ -197,7 +197,7 @@ static const struct lmx__provider providers[] = {
     {"watsonx_text", N, 0, NULL, "WATSONX_APIKEY WATSONX_API_KEY", "WATSONX_URL", NULL},
     /* served by provider/compat.c (URL, auth or answer rules) and provider/tgi.c (prompt APIs) */
     {"databricks", C, 0, NULL, "DATABRICKS_API_KEY", "DATABRICKS_API_BASE", NULL},
-    {"replicate", N, 0, NULL, "REPLICATE_API_KEY REPLICATE_API_TOKEN", NULL, NULL},
+    {"replicate", C, 0, "https://api.replicate.com", "REPLICATE_API_KEY REPLICATE_API_TOKEN", NULL, NULL}, /* served: provider/replicate.c */
     {"huggingface", C, 0, "https://router.huggingface.co/v1", "HF_TOKEN HUGGINGFACE_API_KEY", "HF_API_BASE HUGGINGFACE_API_BASE", NULL},
     {"snowflake", C, 0, NULL, "SNOWFLAKE_JWT", NULL, NULL}, /* base from SNOWFLAKE_ACCOUNT_ID in the adapter */
     {"oci", N, 0, NULL, NULL, NULL, NULL},

@@ -26,7 +26,6 @@
  */
 #include "core/lmx.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -62,45 +61,6 @@ struct ain_state {
 static const char *sget(const json_t *o, const char *k)
 {
     return json_string_value(json_object_get(o, k));
-}
-
-static bool streq(const char *a, const char *b)
-{
-    return a != NULL && b != NULL && strcmp(a, b) == 0;
-}
-
-static bool present(const json_t *v)
-{
-    return v != NULL && !json_is_null(v);
-}
-
-/* json_object_set_new / json_array_append_new that record a failure (NULL value, no memory). */
-static void put(json_t *o, const char *k, json_t *v, bool *bad)
-{
-    if (json_object_set_new(o, k, v) < 0)
-        *bad = true;
-}
-
-static void push(json_t *a, json_t *v, bool *bad)
-{
-    if (json_array_append_new(a, v) < 0)
-        *bad = true;
-}
-
-static int bad_req(struct lmx_perr *e, const char *param, const char *fmt, ...) LMX_PRINTF(3, 4);
-
-/* 400 invalid_request_error: `param` the top-level field, the message names the exact one. */
-static int bad_req(struct lmx_perr *e, const char *param, const char *fmt, ...)
-{
-    va_list ap;
-
-    e->status = 400;
-    snprintf(e->type, sizeof(e->type), "invalid_request_error");
-    snprintf(e->param, sizeof(e->param), "%s", param != NULL ? param : "");
-    va_start(ap, fmt);
-    vsnprintf(e->message, sizeof(e->message), fmt, ap);
-    va_end(ap);
-    return LMX_EBADREQ;
 }
 
 static int oom(struct lmx_perr *e)
@@ -146,7 +106,7 @@ static void copy_cc(const json_t *from, json_t *to, bool *bad)
     const json_t *cc = json_object_get(from, "cache_control");
 
     if (json_is_object(cc))
-        put(to, "cache_control", json_deep_copy(cc), bad);
+        lmx_json_put_flag(to, "cache_control", json_deep_copy(cc), bad);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -164,19 +124,20 @@ static int source_url(
     int rc;
 
     *out = NULL;
-    if (streq(type, "url")) {
+    if (lmx_streq(type, "url")) {
         if (sget(src, "url") == NULL)
-            return bad_req(err, "messages", "%s.source.url: Field required", where);
+            return lmx_perr_bad(err, "messages", "%s.source.url: Field required", where);
         *out = json_string(sget(src, "url"));
         return *out != NULL ? 0 : oom(err);
     }
-    if (!streq(type, "base64"))
-        return bad_req(err, "messages", "%s.source.type: source type '%s' is not supported", where,
-                       type != NULL ? type : "(none)");
+    if (!lmx_streq(type, "base64"))
+        return lmx_perr_bad(err, "messages", "%s.source.type: source type '%s' is not supported",
+                            where,
+                            type != NULL ? type : "(none)");
     if (sget(src, "data") == NULL)
-        return bad_req(err, "messages", "%s.source.data: Field required", where);
+        return lmx_perr_bad(err, "messages", "%s.source.data: Field required", where);
     if (sget(src, "media_type") == NULL && dflt_mime == NULL)
-        return bad_req(err, "messages", "%s.source.media_type: Field required", where);
+        return lmx_perr_bad(err, "messages", "%s.source.media_type: Field required", where);
     lmx_buf_init(&b, AIN_DATA_MAX);
     rc = lmx_buf_printf(&b, "data:%s;base64,",
                         sget(src, "media_type") != NULL ? sget(src, "media_type") : dflt_mime);
@@ -187,7 +148,7 @@ static int source_url(
         *out = json_stringn(b.data, b.len);
     lmx_buf_release(&b);
     if (rc == LMX_ETOOBIG)
-        return bad_req(err, "messages", "%s.source.data: too large", where);
+        return lmx_perr_bad(err, "messages", "%s.source.data: too large", where);
     return *out != NULL ? 0 : oom(err);
 }
 
@@ -198,7 +159,7 @@ static int text_part(const json_t *blk, const char *where, json_t **out, struct 
 
     *out = NULL;
     if (!json_is_string(json_object_get(blk, "text")))
-        return bad_req(err, "messages", "%s.text: Field required", where);
+        return lmx_perr_bad(err, "messages", "%s.text: Field required", where);
     *out = json_pack("{s:s,s:O}", "type", "text", "text", json_object_get(blk, "text"));
     if (*out == NULL)
         return oom(err);
@@ -237,15 +198,15 @@ static int doc_part(const json_t *blk, const char *where, json_t **out, struct l
     int rc;
 
     *out = NULL;
-    if (streq(type, "text")) {
+    if (lmx_streq(type, "text")) {
         if (sget(src, "data") == NULL)
-            return bad_req(err, "messages", "%s.source.data: Field required", where);
+            return lmx_perr_bad(err, "messages", "%s.source.data: Field required", where);
         *out = json_pack("{s:s,s:O}", "type", "text", "text", json_object_get(src, "data"));
     } else {
         rc = source_url(src, "application/pdf", where, &url, err);
         if (rc < 0)
             return rc;
-        if (streq(type, "base64"))
+        if (lmx_streq(type, "base64"))
             *out = json_pack("{s:s,s:{s:o}}", "type", "file", "file", "file_data", url);
         else
             *out = json_pack("{s:s,s:{s:o}}", "type", "image_url", "image_url", "url", url);
@@ -267,7 +228,7 @@ tool_result_content(const json_t *c, const char *where, json_t **out, struct lmx
     int rc;
 
     *out = NULL;
-    if (!present(c)) {
+    if (!lmx_json_present(c)) {
         *out = json_string("");
         return *out != NULL ? 0 : oom(err);
     }
@@ -276,9 +237,9 @@ tool_result_content(const json_t *c, const char *where, json_t **out, struct lmx
         return 0;
     }
     if (!json_is_array(c))
-        return bad_req(err, "messages", "%s.content: Input should be a valid string or list",
-                       where);
-    if (json_array_size(c) == 1 && streq(sget(json_array_get(c, 0), "type"), "text") &&
+        return lmx_perr_bad(err, "messages", "%s.content: Input should be a valid string or list",
+                            where);
+    if (json_array_size(c) == 1 && lmx_streq(sget(json_array_get(c, 0), "type"), "text") &&
         json_is_string(json_object_get(json_array_get(c, 0), "text")) &&
         !json_is_object(json_object_get(json_array_get(c, 0), "cache_control"))) {
         *out = json_incref(json_object_get(json_array_get(c, 0), "text"));
@@ -292,16 +253,16 @@ tool_result_content(const json_t *c, const char *where, json_t **out, struct lmx
 
         snprintf(w, sizeof(w), "%s.content.%zu", where, i);
         p = NULL;
-        if (streq(type, "text"))
+        if (lmx_streq(type, "text"))
             rc = text_part(blk, w, &p, err);
-        else if (streq(type, "image"))
+        else if (lmx_streq(type, "image"))
             rc = image_part(blk, w, &p, err);
-        else if (streq(type, "document"))
+        else if (lmx_streq(type, "document"))
             rc = doc_part(blk, w, &p, err);
         else
-            rc = bad_req(err, "messages",
-                         "%s.type: block type '%s' is not supported in a tool_result", w,
-                         type != NULL ? type : "(none)");
+            rc = lmx_perr_bad(err, "messages",
+                              "%s.type: block type '%s' is not supported in a tool_result", w,
+                              type != NULL ? type : "(none)");
         if (rc == 0 && json_array_append_new(parts, p) < 0)
             rc = oom(err);
         if (rc < 0) {
@@ -322,7 +283,7 @@ static int tool_message(const json_t *blk, const char *where, json_t *msgs, stru
     int rc;
 
     if (id == NULL)
-        return bad_req(err, "messages", "%s.tool_use_id: Field required", where);
+        return lmx_perr_bad(err, "messages", "%s.tool_use_id: Field required", where);
     rc = tool_result_content(json_object_get(blk, "content"), where, &content, err);
     if (rc < 0)
         return rc;
@@ -330,7 +291,7 @@ static int tool_message(const json_t *blk, const char *where, json_t *msgs, stru
     if (m == NULL)
         return oom(err);
     copy_cc(blk, m, &bad);
-    push(msgs, m, &bad);
+    lmx_json_push_flag(msgs, m, &bad);
     return bad ? oom(err) : 0;
 }
 
@@ -345,7 +306,7 @@ static int user_turn(const json_t *content, size_t mi, json_t *msgs, struct lmx_
     int rc = 0;
 
     if (json_is_string(content)) {
-        push(msgs, json_pack("{s:s,s:O}", "role", "user", "content", content), &bad);
+        lmx_json_push_flag(msgs, json_pack("{s:s,s:O}", "role", "user", "content", content), &bad);
         return bad ? oom(err) : 0;
     }
     parts = json_array();
@@ -357,7 +318,7 @@ static int user_turn(const json_t *content, size_t mi, json_t *msgs, struct lmx_
         snprintf(w, sizeof(w), "messages.%zu.content.%zu", mi, i);
         p = NULL;
         if (!json_is_object(blk) || type == NULL)
-            rc = bad_req(err, "messages", "%s.type: Field required", w);
+            rc = lmx_perr_bad(err, "messages", "%s.type: Field required", w);
         else if (strcmp(type, "text") == 0)
             rc = text_part(blk, w, &p, err);
         else if (strcmp(type, "image") == 0)
@@ -367,8 +328,9 @@ static int user_turn(const json_t *content, size_t mi, json_t *msgs, struct lmx_
         else if (strcmp(type, "tool_result") == 0)
             rc = tool_message(blk, w, msgs, err);
         else
-            rc = bad_req(err, "messages",
-                         "%s.type: block type '%s' is not supported in a user message", w, type);
+            rc = lmx_perr_bad(err, "messages",
+                              "%s.type: block type '%s' is not supported in a user message", w,
+                              type);
         if (rc < 0)
             goto out;
         if (p != NULL && json_array_append_new(parts, p) < 0) {
@@ -377,10 +339,12 @@ static int user_turn(const json_t *content, size_t mi, json_t *msgs, struct lmx_
         }
     }
     if (json_array_size(parts) > 0 || json_array_size(content) == 0) {
-        push(msgs,
-             json_array_size(parts) > 0 ? json_pack("{s:s,s:O}", "role", "user", "content", parts)
-                                        : json_pack("{s:s,s:s}", "role", "user", "content", ""),
-             &bad);
+        lmx_json_push_flag(msgs,
+                           json_array_size(parts) > 0 ? json_pack("{s:s,s:O}", "role", "user",
+                                                                  "content", parts)
+                                                      : json_pack("{s:s,s:s}", "role", "user",
+                                                                  "content", ""),
+                           &bad);
         if (bad)
             rc = oom(err);
     }
@@ -399,11 +363,11 @@ static int tool_call(const json_t *blk, const char *where, json_t **out, struct 
 
     *out = NULL;
     if (id == NULL)
-        return bad_req(err, "messages", "%s.id: Field required", where);
+        return lmx_perr_bad(err, "messages", "%s.id: Field required", where);
     if (name == NULL)
-        return bad_req(err, "messages", "%s.name: Field required", where);
+        return lmx_perr_bad(err, "messages", "%s.name: Field required", where);
     lmx_buf_init(&args, AIN_TEXT_MAX);
-    rc = present(input) ? lmx_json_append(input, &args) : lmx_buf_puts(&args, "{}");
+    rc = lmx_json_present(input) ? lmx_json_append(input, &args) : lmx_buf_puts(&args, "{}");
     if (rc == 0)
         *out = json_pack("{s:s,s:s,s:{s:s,s:s%}}", "id", id, "type", "function", "function", "name",
                          name, "arguments", args.data, args.len);
@@ -420,16 +384,17 @@ static int thinking_block(
     *out = NULL;
     if (redacted) {
         if (sget(blk, "data") == NULL)
-            return bad_req(err, "messages", "%s.data: Field required", where);
+            return lmx_perr_bad(err, "messages", "%s.data: Field required", where);
         *out = json_pack("{s:s,s:O}", "type", "redacted_thinking", "data",
                          json_object_get(blk, "data"));
     } else {
         if (sget(blk, "thinking") == NULL)
-            return bad_req(err, "messages", "%s.thinking: Field required", where);
+            return lmx_perr_bad(err, "messages", "%s.thinking: Field required", where);
         *out = json_pack("{s:s,s:O}", "type", "thinking", "thinking",
                          json_object_get(blk, "thinking"));
         if (*out != NULL && json_is_string(json_object_get(blk, "signature")))
-            put(*out, "signature", json_incref(json_object_get(blk, "signature")), &bad);
+            lmx_json_put_flag(*out, "signature", json_incref(json_object_get(blk, "signature")),
+                              &bad);
     }
     if (*out == NULL)
         return oom(err);
@@ -459,7 +424,8 @@ static int assistant_turn(const json_t *content, size_t mi, json_t *msgs, struct
         goto out;
     }
     if (json_is_string(content)) {
-        push(msgs, json_pack("{s:s,s:O}", "role", "assistant", "content", content), &bad);
+        lmx_json_push_flag(msgs, json_pack("{s:s,s:O}", "role", "assistant", "content", content),
+                           &bad);
         rc = bad ? oom(err) : 0;
         goto out;
     }
@@ -469,7 +435,7 @@ static int assistant_turn(const json_t *content, size_t mi, json_t *msgs, struct
         snprintf(w, sizeof(w), "messages.%zu.content.%zu", mi, i);
         p = NULL;
         if (!json_is_object(blk) || type == NULL) {
-            rc = bad_req(err, "messages", "%s.type: Field required", w);
+            rc = lmx_perr_bad(err, "messages", "%s.type: Field required", w);
         } else if (strcmp(type, "text") == 0) {
             rc = text_part(blk, w, &p, err);
             if (rc == 0) {
@@ -490,9 +456,10 @@ static int assistant_turn(const json_t *content, size_t mi, json_t *msgs, struct
             if (rc == 0 && type[0] == 't' && lmx_buf_puts(&reasoning, sget(blk, "thinking")) < 0)
                 rc = oom(err);
         } else {
-            rc = bad_req(err, "messages",
-                         "%s.type: block type '%s' is not supported in an assistant message", w,
-                         type);
+            rc = lmx_perr_bad(err, "messages",
+                              "%s.type: block type '%s' is not supported in an assistant "
+                              "message",
+                              w, type);
         }
         if (rc < 0)
             goto out;
@@ -503,19 +470,20 @@ static int assistant_turn(const json_t *content, size_t mi, json_t *msgs, struct
         goto out;
     }
     if (cc)
-        put(m, "content", json_incref(texts), &bad);
+        lmx_json_put_flag(m, "content", json_incref(texts), &bad);
     else if (json_array_size(texts) > 0)
-        put(m, "content", json_stringn(text.data, text.len), &bad);
+        lmx_json_put_flag(m, "content", json_stringn(text.data, text.len), &bad);
     else
-        put(m, "content", json_null(), &bad);
+        lmx_json_put_flag(m, "content", json_null(), &bad);
     if (json_array_size(calls) > 0)
-        put(m, "tool_calls", json_incref(calls), &bad);
+        lmx_json_put_flag(m, "tool_calls", json_incref(calls), &bad);
     if (json_array_size(thinking) > 0) {
-        put(m, "thinking_blocks", json_incref(thinking), &bad);
-        put(m, "reasoning_content",
-            json_stringn(reasoning.data != NULL ? reasoning.data : "", reasoning.len), &bad);
+        lmx_json_put_flag(m, "thinking_blocks", json_incref(thinking), &bad);
+        lmx_json_put_flag(m, "reasoning_content",
+                          json_stringn(reasoning.data != NULL ? reasoning.data : "",
+                                       reasoning.len), &bad);
     }
-    push(msgs, m, &bad);
+    lmx_json_push_flag(msgs, m, &bad);
     m = NULL;
     rc = bad ? oom(err) : 0;
 out:
@@ -538,33 +506,35 @@ static int system_message(const json_t *sys, json_t *msgs, struct lmx_perr *err)
     size_t i;
     int rc;
 
-    if (!present(sys))
+    if (!lmx_json_present(sys))
         return 0;
     if (json_is_string(sys)) {
         if (json_string_length(sys) > 0)
-            push(msgs, json_pack("{s:s,s:O}", "role", "system", "content", sys), &bad);
+            lmx_json_push_flag(msgs, json_pack("{s:s,s:O}", "role", "system", "content", sys),
+                               &bad);
         return bad ? oom(err) : 0;
     }
     if (!json_is_array(sys))
-        return bad_req(err, "system", "system: Input should be a valid string or list");
+        return lmx_perr_bad(err, "system", "system: Input should be a valid string or list");
     parts = json_array();
     if (parts == NULL)
         return oom(err);
     json_array_foreach(sys, i, blk) {
         snprintf(w, sizeof(w), "system.%zu", i);
-        if (!streq(sget(blk, "type"), "text")) {
+        if (!lmx_streq(sget(blk, "type"), "text")) {
             json_decref(parts);
-            return bad_req(err, "system", "%s.type: system blocks must be of type 'text'", w);
+            return lmx_perr_bad(err, "system", "%s.type: system blocks must be of type 'text'", w);
         }
         rc = text_part(blk, w, &p, err);
         if (rc < 0) {
             json_decref(parts);
-            return rc == LMX_EBADREQ ? bad_req(err, "system", "%s.text: Field required", w) : rc;
+            return rc == LMX_EBADREQ ? lmx_perr_bad(err, "system", "%s.text: Field required",
+                                                    w) : rc;
         }
-        push(parts, p, &bad);
+        lmx_json_push_flag(parts, p, &bad);
     }
     if (json_array_size(parts) > 0)
-        push(msgs, json_pack("{s:s,s:O}", "role", "system", "content", parts), &bad);
+        lmx_json_push_flag(msgs, json_pack("{s:s,s:O}", "role", "system", "content", parts), &bad);
     json_decref(parts);
     return bad ? oom(err) : 0;
 }
@@ -580,13 +550,13 @@ static int convert_messages(const json_t *in, json_t *msgs, struct lmx_perr *err
         const json_t *content = json_object_get(m, "content");
 
         if (!json_is_object(m))
-            return bad_req(err, "messages", "messages.%zu: Input should be a valid object", i);
-        if (!streq(role, "user") && !streq(role, "assistant"))
-            return bad_req(err, "messages",
-                           "messages.%zu.role: Input should be 'user' or 'assistant'", i);
+            return lmx_perr_bad(err, "messages", "messages.%zu: Input should be a valid object", i);
+        if (!lmx_streq(role, "user") && !lmx_streq(role, "assistant"))
+            return lmx_perr_bad(err, "messages",
+                                "messages.%zu.role: Input should be 'user' or 'assistant'", i);
         if (!json_is_string(content) && !json_is_array(content))
-            return bad_req(err, "messages",
-                           "messages.%zu.content: Input should be a valid string or list", i);
+            return lmx_perr_bad(err, "messages",
+                                "messages.%zu.content: Input should be a valid string or list", i);
         rc = role[0] == 'u' ? user_turn(content, i, msgs, err)
                             : assistant_turn(content, i, msgs, err);
         if (rc < 0)
@@ -622,10 +592,10 @@ static int convert_tools(const json_t *tools, json_t *out, struct lmx_perr *err)
     bool bad = false;
     size_t i;
 
-    if (!present(tools))
+    if (!lmx_json_present(tools))
         return 0;
     if (!json_is_array(tools))
-        return bad_req(err, "tools", "tools: Input should be a valid list");
+        return lmx_perr_bad(err, "tools", "tools: Input should be a valid list");
     list = json_array();
     if (list == NULL)
         return oom(err);
@@ -636,41 +606,44 @@ static int convert_tools(const json_t *tools, json_t *out, struct lmx_perr *err)
 
         if (!json_is_object(t)) {
             json_decref(list);
-            return bad_req(err, "tools", "tools.%zu: Input should be a valid object", i);
+            return lmx_perr_bad(err, "tools", "tools.%zu: Input should be a valid object", i);
         }
         if ((type != NULL && strncmp(type, "web_search", 10) == 0)) {
             if (json_object_get(out, "web_search_options") == NULL)
-                put(out, "web_search_options", json_object(), &bad);
+                lmx_json_put_flag(out, "web_search_options", json_object(), &bad);
             continue;
         }
         if (hosted_tool(type)) {
-            push(list, json_deep_copy(t), &bad);
+            lmx_json_push_flag(list, json_deep_copy(t), &bad);
             continue;
         }
         if (name == NULL) {
             json_decref(list);
-            return bad_req(err, "tools", "tools.%zu.name: Field required", i);
+            return lmx_perr_bad(err, "tools", "tools.%zu.name: Field required", i);
         }
-        if (present(schema) && !json_is_object(schema)) {
+        if (lmx_json_present(schema) && !json_is_object(schema)) {
             json_decref(list);
-            return bad_req(err, "tools", "tools.%zu.input_schema: Input should be a valid object",
-                           i);
+            return lmx_perr_bad(err, "tools",
+                                "tools.%zu.input_schema: Input should be a valid object",
+                                i);
         }
         fn = json_pack("{s:s}", "name", name);
         if (fn != NULL && json_is_string(json_object_get(t, "description")))
-            put(fn, "description", json_incref(json_object_get(t, "description")), &bad);
+            lmx_json_put_flag(fn, "description", json_incref(json_object_get(t, "description")),
+                              &bad);
         if (fn != NULL)
-            put(fn, "parameters",
-                json_is_object(schema) ? json_deep_copy(schema)
-                                       : json_pack("{s:s,s:{}}", "type", "object", "properties"),
-                &bad);
+            lmx_json_put_flag(fn, "parameters",
+                              json_is_object(schema) ? json_deep_copy(schema)
+                                                     : json_pack("{s:s,s:{}}", "type", "object",
+                                                                 "properties"),
+                              &bad);
         tool = json_pack("{s:s,s:o}", "type", "function", "function", fn);
         if (tool != NULL)
             copy_cc(t, tool, &bad);
-        push(list, tool, &bad);
+        lmx_json_push_flag(list, tool, &bad);
     }
     if (json_array_size(list) > 0)
-        put(out, "tools", json_incref(list), &bad);
+        lmx_json_put_flag(out, "tools", json_incref(list), &bad);
     json_decref(list);
     return bad ? oom(err) : 0;
 }
@@ -681,10 +654,10 @@ static int convert_tool_choice(const json_t *tc, json_t *out, struct lmx_perr *e
     json_t *v;
     bool bad = false;
 
-    if (!present(tc))
+    if (!lmx_json_present(tc))
         return 0;
     if (!json_is_object(tc) || type == NULL)
-        return bad_req(err, "tool_choice", "tool_choice.type: Field required");
+        return lmx_perr_bad(err, "tool_choice", "tool_choice.type: Field required");
     if (strcmp(type, "auto") == 0)
         v = json_string("auto");
     else if (strcmp(type, "any") == 0)
@@ -693,15 +666,15 @@ static int convert_tool_choice(const json_t *tc, json_t *out, struct lmx_perr *e
         v = json_string("none");
     else if (strcmp(type, "tool") == 0) {
         if (sget(tc, "name") == NULL)
-            return bad_req(err, "tool_choice", "tool_choice.name: Field required");
+            return lmx_perr_bad(err, "tool_choice", "tool_choice.name: Field required");
         v = json_pack("{s:s,s:{s:s}}", "type", "function", "function", "name", sget(tc, "name"));
     } else {
-        return bad_req(err, "tool_choice",
-                       "tool_choice.type: Input should be 'auto', 'any', 'tool' or 'none'");
+        return lmx_perr_bad(err, "tool_choice",
+                            "tool_choice.type: Input should be 'auto', 'any', 'tool' or 'none'");
     }
-    put(out, "tool_choice", v, &bad);
+    lmx_json_put_flag(out, "tool_choice", v, &bad);
     if (json_is_true(json_object_get(tc, "disable_parallel_tool_use")))
-        put(out, "parallel_tool_calls", json_false(), &bad);
+        lmx_json_put_flag(out, "parallel_tool_calls", json_false(), &bad);
     return bad ? oom(err) : 0;
 }
 
@@ -717,21 +690,22 @@ static int convert_thinking(const json_t *th, json_t *out, struct lmx_perr *err)
     const json_t *b = json_object_get(th, "budget_tokens");
     bool bad = false;
 
-    if (!present(th))
+    if (!lmx_json_present(th))
         return 0;
     if (!json_is_object(th) || type == NULL)
-        return bad_req(err, "thinking", "thinking.type: Field required");
+        return lmx_perr_bad(err, "thinking", "thinking.type: Field required");
     if (strcmp(type, "enabled") == 0) {
         if (!json_is_integer(b))
-            return bad_req(err, "thinking", "thinking.budget_tokens: Field required");
-        put(out, "reasoning_effort", json_string(effort_of_budget(json_integer_value(b))), &bad);
+            return lmx_perr_bad(err, "thinking", "thinking.budget_tokens: Field required");
+        lmx_json_put_flag(out, "reasoning_effort",
+                          json_string(effort_of_budget(json_integer_value(b))), &bad);
     } else if (strcmp(type, "adaptive") == 0) {
-        put(out, "reasoning_effort", json_string("medium"), &bad);
+        lmx_json_put_flag(out, "reasoning_effort", json_string("medium"), &bad);
     } else if (strcmp(type, "disabled") != 0) {
-        return bad_req(err, "thinking",
-                       "thinking.type: Input should be 'enabled', 'disabled' or 'adaptive'");
+        return lmx_perr_bad(err, "thinking",
+                            "thinking.type: Input should be 'enabled', 'disabled' or 'adaptive'");
     }
-    put(out, "thinking", json_deep_copy(th), &bad);
+    lmx_json_put_flag(out, "thinking", json_deep_copy(th), &bad);
     return bad ? oom(err) : 0;
 }
 
@@ -743,13 +717,13 @@ static int convert_output_format(const json_t *in, json_t *out, struct lmx_perr 
 
     if (!json_is_object(of))
         of = json_object_get(json_object_get(in, "output_config"), "format");
-    if (!json_is_object(of) || !streq(sget(of, "type"), "json_schema") ||
+    if (!json_is_object(of) || !lmx_streq(sget(of, "type"), "json_schema") ||
         !json_is_object(json_object_get(of, "schema")))
         return 0;
-    put(out, "response_format",
-        json_pack("{s:s,s:{s:s,s:O}}", "type", "json_schema", "json_schema", "name",
-                  "structured_output", "schema", json_object_get(of, "schema")),
-        &bad);
+    lmx_json_put_flag(out, "response_format",
+                      json_pack("{s:s,s:{s:s,s:O}}", "type", "json_schema", "json_schema", "name",
+                                "structured_output", "schema", json_object_get(of, "schema")),
+                      &bad);
     return bad ? oom(err) : 0;
 }
 
@@ -761,41 +735,42 @@ static int convert_params(struct ain_state *st, const json_t *in, json_t *out, s
     int rc;
 
     v = json_object_get(in, "stop_sequences");
-    if (present(v)) {
+    if (lmx_json_present(v)) {
         const json_t *s;
 
         if (!json_is_array(v))
-            return bad_req(err, "stop_sequences", "stop_sequences: Input should be a valid list");
+            return lmx_perr_bad(err, "stop_sequences",
+                                "stop_sequences: Input should be a valid list");
         json_array_foreach(v, i, s) {
             if (!json_is_string(s))
-                return bad_req(err, "stop_sequences",
-                               "stop_sequences.%zu: Input should be a valid string", i);
+                return lmx_perr_bad(err, "stop_sequences",
+                                    "stop_sequences.%zu: Input should be a valid string", i);
         }
         if (json_array_size(v) > 0) {
-            put(out, "stop", json_deep_copy(v), &bad);
+            lmx_json_put_flag(out, "stop", json_deep_copy(v), &bad);
             st->stops = json_deep_copy(v);
             if (st->stops == NULL)
                 bad = true;
         }
     }
     v = json_object_get(in, "temperature");
-    if (present(v) && !json_is_number(v))
-        return bad_req(err, "temperature", "temperature: Input should be a valid number");
-    if (present(v))
-        put(out, "temperature", json_incref((json_t *)v), &bad);
+    if (lmx_json_present(v) && !json_is_number(v))
+        return lmx_perr_bad(err, "temperature", "temperature: Input should be a valid number");
+    if (lmx_json_present(v))
+        lmx_json_put_flag(out, "temperature", json_incref((json_t *)v), &bad);
     v = json_object_get(in, "top_p");
-    if (present(v) && !json_is_number(v))
-        return bad_req(err, "top_p", "top_p: Input should be a valid number");
-    if (present(v))
-        put(out, "top_p", json_incref((json_t *)v), &bad);
+    if (lmx_json_present(v) && !json_is_number(v))
+        return lmx_perr_bad(err, "top_p", "top_p: Input should be a valid number");
+    if (lmx_json_present(v))
+        lmx_json_put_flag(out, "top_p", json_incref((json_t *)v), &bad);
     v = json_object_get(in, "top_k");
-    if (present(v) && !json_is_integer(v))
-        return bad_req(err, "top_k", "top_k: Input should be a valid integer");
-    if (present(v))
-        put(out, "top_k", json_incref((json_t *)v), &bad);
+    if (lmx_json_present(v) && !json_is_integer(v))
+        return lmx_perr_bad(err, "top_k", "top_k: Input should be a valid integer");
+    if (lmx_json_present(v))
+        lmx_json_put_flag(out, "top_k", json_incref((json_t *)v), &bad);
     v = json_object_get(json_object_get(in, "metadata"), "user_id");
     if (json_is_string(v))
-        put(out, "user", json_incref((json_t *)v), &bad);
+        lmx_json_put_flag(out, "user", json_incref((json_t *)v), &bad);
     if (bad)
         return oom(err);
     rc = convert_tools(json_object_get(in, "tools"), out, err);
@@ -820,25 +795,25 @@ static int ain_request(struct lmx_dcall *dc, const json_t *in, json_t **out, str
     if (st == NULL)
         return oom(err);
     if (!json_is_object(in))
-        return bad_req(err, NULL, "the request body must be a JSON object");
+        return lmx_perr_bad(err, NULL, "the request body must be a JSON object");
     model = json_object_get(in, "model");
     if (!json_is_string(model) && dc->path_model == NULL)
-        return bad_req(err, "model",
-                       present(model) ? "model: Input should be a valid string"
-                                      : "model: Field required");
+        return lmx_perr_bad(err, "model",
+                            lmx_json_present(model) ? "model: Input should be a valid string"
+                                           : "model: Field required");
     msgs_in = json_object_get(in, "messages");
-    if (!present(msgs_in))
-        return bad_req(err, "messages", "messages: Field required");
+    if (!lmx_json_present(msgs_in))
+        return lmx_perr_bad(err, "messages", "messages: Field required");
     if (!json_is_array(msgs_in))
-        return bad_req(err, "messages", "messages: Input should be a valid list");
+        return lmx_perr_bad(err, "messages", "messages: Input should be a valid list");
     mt = json_object_get(in, "max_tokens");
-    if (!present(mt))
-        return bad_req(err, "max_tokens", "max_tokens: Field required");
+    if (!lmx_json_present(mt))
+        return lmx_perr_bad(err, "max_tokens", "max_tokens: Field required");
     if (!json_is_integer(mt) || json_integer_value(mt) < 1)
-        return bad_req(err, "max_tokens", "max_tokens: Input should be an integer >= 1");
+        return lmx_perr_bad(err, "max_tokens", "max_tokens: Input should be an integer >= 1");
     stream = json_object_get(in, "stream");
-    if (present(stream) && !json_is_boolean(stream))
-        return bad_req(err, "stream", "stream: Input should be a valid boolean");
+    if (lmx_json_present(stream) && !json_is_boolean(stream))
+        return lmx_perr_bad(err, "stream", "stream: Input should be a valid boolean");
 
     res = json_object();
     msgs = json_array();
@@ -851,15 +826,17 @@ static int ain_request(struct lmx_dcall *dc, const json_t *in, json_t **out, str
         rc = convert_messages(msgs_in, msgs, err);
     if (rc < 0)
         goto out;
-    put(res, "model",
-        json_is_string(model) ? json_incref((json_t *)model) : json_string(dc->path_model), &bad);
-    put(res, "messages", msgs, &bad);
+    lmx_json_put_flag(res, "model",
+                      json_is_string(model) ? json_incref((json_t *)model)
+                                            : json_string(dc->path_model),
+                      &bad);
+    lmx_json_put_flag(res, "messages", msgs, &bad);
     msgs = NULL;
-    put(res, "max_tokens", json_incref((json_t *)mt), &bad);
+    lmx_json_put_flag(res, "max_tokens", json_incref((json_t *)mt), &bad);
     dc->stream = json_is_true(stream);
     if (dc->stream) {
-        put(res, "stream", json_true(), &bad);
-        put(res, "stream_options", json_pack("{s:b}", "include_usage", 1), &bad);
+        lmx_json_put_flag(res, "stream", json_true(), &bad);
+        lmx_json_put_flag(res, "stream_options", json_pack("{s:b}", "include_usage", 1), &bad);
     }
     if (bad) {
         rc = oom(err);
@@ -933,7 +910,7 @@ static void usage_read(struct ain_state *st, const json_t *u)
 
     st->prompt = int_of(u, "prompt_tokens");
     st->completion = int_of(u, "completion_tokens");
-    st->cache_read = present(cr)
+    st->cache_read = lmx_json_present(cr)
                          ? int_of(u, "cache_read_input_tokens")
                          : int_of(json_object_get(u, "prompt_tokens_details"), "cached_tokens");
     st->cache_write = int_of(u, "cache_creation_input_tokens");
@@ -988,35 +965,43 @@ static int message_content(const struct lmx_dcall *dc, const json_t *msg, json_t
         json_array_foreach(tb, i, v) {
             const char *type = sget(v, "type");
 
-            if (streq(type, "thinking"))
-                push(content,
-                     json_pack("{s:s,s:s,s:s}", "type", "thinking", "thinking",
-                               sget(v, "thinking") != NULL ? sget(v, "thinking") : "", "signature",
-                               sget(v, "signature") != NULL ? sget(v, "signature") : ""),
-                     &bad);
-            else if (streq(type, "redacted_thinking") && sget(v, "data") != NULL)
-                push(content,
-                     json_pack("{s:s,s:s}", "type", "redacted_thinking", "data", sget(v, "data")),
-                     &bad);
+            if (lmx_streq(type, "thinking"))
+                lmx_json_push_flag(content,
+                                   json_pack("{s:s,s:s,s:s}", "type", "thinking", "thinking",
+                                             sget(v, "thinking") != NULL ? sget(v, "thinking")
+                                                                         : "",
+                                             "signature",
+                                             sget(v, "signature") != NULL ? sget(v, "signature")
+                                                                          : ""),
+                                   &bad);
+            else if (lmx_streq(type, "redacted_thinking") && sget(v, "data") != NULL)
+                lmx_json_push_flag(content,
+                                   json_pack("{s:s,s:s}", "type", "redacted_thinking", "data",
+                                             sget(v, "data")),
+                                   &bad);
         }
     } else if (rc_text != NULL && *rc_text != '\0') {
-        push(content,
-             json_pack("{s:s,s:s,s:s}", "type", "thinking", "thinking", rc_text, "signature", ""),
-             &bad);
+        lmx_json_push_flag(content,
+                           json_pack("{s:s,s:s,s:s}", "type", "thinking", "thinking", rc_text,
+                                     "signature", ""),
+                           &bad);
     }
     if (json_is_string(c) && json_string_length(c) > 0) {
-        push(content, json_pack("{s:s,s:O}", "type", "text", "text", c), &bad);
+        lmx_json_push_flag(content, json_pack("{s:s,s:O}", "type", "text", "text", c), &bad);
     } else if (json_is_array(c)) {
         json_array_foreach(c, i, v) {
             if (json_is_string(json_object_get(v, "text")) &&
                 json_string_length(json_object_get(v, "text")) > 0)
-                push(content,
-                     json_pack("{s:s,s:O}", "type", "text", "text", json_object_get(v, "text")),
-                     &bad);
+                lmx_json_push_flag(content,
+                                   json_pack("{s:s,s:O}", "type", "text", "text",
+                                             json_object_get(v, "text")),
+                                   &bad);
         }
     }
     if (sget(msg, "refusal") != NULL && *sget(msg, "refusal") != '\0')
-        push(content, json_pack("{s:s,s:s}", "type", "text", "text", sget(msg, "refusal")), &bad);
+        lmx_json_push_flag(content,
+                           json_pack("{s:s,s:s}", "type", "text", "text", sget(msg, "refusal")),
+                           &bad);
     json_array_foreach(json_object_get(msg, "tool_calls"), i, v) {
         const json_t *fn = json_object_get(v, "function");
         char id[256];
@@ -1025,11 +1010,11 @@ static int message_content(const struct lmx_dcall *dc, const json_t *msg, json_t
             snprintf(id, sizeof(id), "%s", sget(v, "id"));
         else
             snprintf(id, sizeof(id), "toolu_%s_%zu", dc->call_id != NULL ? dc->call_id : "0", i);
-        push(content,
-             json_pack("{s:s,s:s,s:s,s:o}", "type", "tool_use", "id", id, "name",
-                       sget(fn, "name") != NULL ? sget(fn, "name") : "", "input",
-                       input_of(sget(fn, "arguments"))),
-             &bad);
+        lmx_json_push_flag(content,
+                           json_pack("{s:s,s:s,s:s,s:o}", "type", "tool_use", "id", id, "name",
+                                     sget(fn, "name") != NULL ? sget(fn, "name") : "", "input",
+                                     input_of(sget(fn, "arguments"))),
+                           &bad);
     }
     return bad ? LMX_ENOMEM : 0;
 }
@@ -1173,7 +1158,7 @@ static int on_thinking(struct ain_state *st, const json_t *delta, struct lmx_buf
 
         if (rc < 0)
             break;
-        if (streq(type, "redacted_thinking")) {
+        if (lmx_streq(type, "redacted_thinking")) {
             rc = block_open(st, out,
                             json_pack("{s:s,s:s}", "type", "redacted_thinking", "data",
                                       sget(v, "data") != NULL ? sget(v, "data") : ""),
@@ -1182,7 +1167,7 @@ static int on_thinking(struct ain_state *st, const json_t *delta, struct lmx_buf
                 rc = block_close(st, out);
             continue;
         }
-        if (!streq(type, "thinking"))
+        if (!lmx_streq(type, "thinking"))
             continue;
         if (rtext == NULL) /* the text of this block did not come as reasoning_content */
             rc = think_text(st, out, sget(v, "thinking"));
@@ -1377,11 +1362,11 @@ static const char *error_type(int status, const char *type)
     default:
         break;
     }
-    if (streq(type, "auth_error"))
+    if (lmx_streq(type, "auth_error"))
         return "authentication_error";
-    if (streq(type, "rate_limit_error"))
+    if (lmx_streq(type, "rate_limit_error"))
         return "rate_limit_error";
-    if (streq(type, "timeout"))
+    if (lmx_streq(type, "timeout"))
         return "timeout_error";
     return status >= 500 || status < 400 ? "api_error" : "invalid_request_error";
 }

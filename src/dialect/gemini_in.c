@@ -29,7 +29,6 @@
  */
 #include "core/lmx.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -40,6 +39,8 @@
 #include "core/jscan.h"
 #include "core/log.h"
 #include "dialect/dialect.h"
+#include "provider/gemini.h"
+#include "provider/params.h"
 
 #define TEXT_MAX     ((size_t)256 << 20) /* text joined from the parts of one turn */
 #define ARGS_MAX     ((size_t)64 << 20)  /* streamed arguments of one tool call */
@@ -53,24 +54,6 @@
 
 /* ------------------------------------------------------------------------ */
 /* Errors and small helpers */
-
-static int bad(struct lmx_perr *e, const char *param, const char *fmt, ...) LMX_PRINTF(3, 4);
-
-/* A 400 in *e naming the offending field; returns LMX_EBADREQ. */
-static int bad(struct lmx_perr *e, const char *param, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (e == NULL)
-        return LMX_EBADREQ;
-    e->status = 400;
-    snprintf(e->type, sizeof(e->type), "%s", "invalid_request_error");
-    snprintf(e->param, sizeof(e->param), "%s", param != NULL ? param : "");
-    va_start(ap, fmt);
-    vsnprintf(e->message, sizeof(e->message), fmt, ap);
-    va_end(ap);
-    return LMX_EBADREQ;
-}
 
 static int oom(struct lmx_perr *e)
 {
@@ -308,8 +291,9 @@ static int media_part(
         mime = json_string_value(field(inl, "mimeType", "mime_type"));
         data = json_string_value(json_object_get(inl, "data"));
         if (mime == NULL || data == NULL)
-            return bad(cv->err, "contents",
-                       "contents[%zu].parts[%zu].inlineData needs mimeType and data", ci, pi);
+            return lmx_perr_bad(cv->err, "contents",
+                                "contents[%zu].parts[%zu].inlineData needs mimeType and data",
+                                ci, pi);
         if (strncmp(mime, "image/", 6) == 0)
             p = json_pack("{s:s, s:{s:o}}", "type", "image_url", "image_url", "url",
                           data_url(mime, data));
@@ -323,8 +307,8 @@ static int media_part(
         mime = json_string_value(field(file, "mimeType", "mime_type"));
         uri = json_string_value(field(file, "fileUri", "file_uri"));
         if (uri == NULL)
-            return bad(cv->err, "contents", "contents[%zu].parts[%zu].fileData needs fileUri", ci,
-                       pi);
+            return lmx_perr_bad(cv->err, "contents",
+                                "contents[%zu].parts[%zu].fileData needs fileUri", ci, pi);
         if (mime == NULL || strncmp(mime, "image/", 6) == 0)
             p = json_pack("{s:s, s:{s:s}}", "type", "image_url", "image_url", "url", uri);
         else
@@ -347,11 +331,11 @@ call_part(struct conv *cv, const json_t *part, const json_t *fc, size_t ci, size
     char gen[32];
 
     if (name == NULL || *name == '\0')
-        return bad(cv->err, "contents", "contents[%zu].parts[%zu].functionCall needs a name", ci,
-                   pi);
+        return lmx_perr_bad(cv->err, "contents",
+                            "contents[%zu].parts[%zu].functionCall needs a name", ci, pi);
     if (args != NULL && !json_is_null(args) && !json_is_object(args))
-        return bad(cv->err, "contents",
-                   "contents[%zu].parts[%zu].functionCall.args must be an object", ci, pi);
+        return lmx_perr_bad(cv->err, "contents",
+                            "contents[%zu].parts[%zu].functionCall.args must be an object", ci, pi);
     if (cid == NULL || *cid == '\0') {
         snprintf(gen, sizeof(gen), "call_%zu", cv->ncalls++);
         cid = NULL;
@@ -416,13 +400,14 @@ static int response_part(struct conv *cv, const json_t *fr, size_t ci, size_t pi
     json_t *content, *m;
 
     if (name == NULL && id == NULL)
-        return bad(cv->err, "contents", "contents[%zu].parts[%zu].functionResponse needs a name",
-                   ci, pi);
+        return lmx_perr_bad(cv->err, "contents",
+                            "contents[%zu].parts[%zu].functionResponse needs a name",
+                            ci, pi);
     if (call == NULL)
-        return bad(cv->err, "contents",
-                   "contents[%zu].parts[%zu].functionResponse '%s' answers no earlier "
-                   "functionCall",
-                   ci, pi, name != NULL ? name : id);
+        return lmx_perr_bad(cv->err, "contents",
+                            "contents[%zu].parts[%zu].functionResponse '%s' answers no earlier "
+                            "functionCall",
+                            ci, pi, name != NULL ? name : id);
     if (json_object_set_new(call, "used", json_true()) < 0)
         return oom(cv->err);
     /* {"content": "text"} is how provider/gemini_wire.c wraps a text result:
@@ -469,18 +454,19 @@ static int content_msgs(struct conv *cv, const json_t *c, size_t ci)
     int rc = 0;
 
     if (!json_is_object(c))
-        return bad(cv->err, "contents", "contents[%zu] must be an object", ci);
+        return lmx_perr_bad(cv->err, "contents", "contents[%zu] must be an object", ci);
     if (json_object_get(c, "role") != NULL && !json_is_null(json_object_get(c, "role")) &&
         role == NULL)
-        return bad(cv->err, "contents", "contents[%zu].role must be a string", ci);
+        return lmx_perr_bad(cv->err, "contents", "contents[%zu].role must be a string", ci);
     if (role == NULL || *role == '\0')
         role = "user";
     model = strcmp(role, "model") == 0;
     if (!model && strcmp(role, "user") != 0 && strcmp(role, "function") != 0 &&
         strcmp(role, "tool") != 0)
-        return bad(cv->err, "contents", "contents[%zu].role '%.40s': %s", ci, role, valid_roles);
+        return lmx_perr_bad(cv->err, "contents", "contents[%zu].role '%.40s': %s", ci, role,
+                            valid_roles);
     if (list_size(parts) == 0)
-        return bad(cv->err, "contents", "contents[%zu].parts must not be empty", ci);
+        return lmx_perr_bad(cv->err, "contents", "contents[%zu].parts must not be empty", ci);
     lmx_buf_init(&text, TEXT_MAX);
     cparts = json_array();
     tcs = json_array();
@@ -495,11 +481,13 @@ static int content_msgs(struct conv *cv, const json_t *c, size_t ci)
         const json_t *fr = field(p, "functionResponse", "function_response");
 
         if (!json_is_object(p)) {
-            rc = bad(cv->err, "contents", "contents[%zu].parts[%zu] must be an object", ci, pi);
+            rc = lmx_perr_bad(cv->err, "contents", "contents[%zu].parts[%zu] must be an object",
+                              ci, pi);
             goto out;
         }
         if (t != NULL && !json_is_string(t)) {
-            rc = bad(cv->err, "contents", "contents[%zu].parts[%zu].text must be a string", ci, pi);
+            rc = lmx_perr_bad(cv->err, "contents",
+                              "contents[%zu].parts[%zu].text must be a string", ci, pi);
             goto out;
         }
         if (json_is_true(json_object_get(p, "thought")))
@@ -507,17 +495,19 @@ static int content_msgs(struct conv *cv, const json_t *c, size_t ci)
         if (json_is_object(fc)) {
             if (!model) {
                 rc =
-                    bad(cv->err, "contents",
-                        "contents[%zu].parts[%zu]: a functionCall belongs in a model turn", ci, pi);
+                    lmx_perr_bad(cv->err, "contents",
+                                 "contents[%zu].parts[%zu]: a functionCall belongs in a model "
+                                 "turn",
+                                 ci, pi);
                 goto out;
             }
             rc = call_part(cv, p, fc, ci, pi, tcs);
         } else if (json_is_object(fr)) {
             if (model) {
-                rc = bad(cv->err, "contents",
-                         "contents[%zu].parts[%zu]: a functionResponse belongs in a "
-                         "user turn",
-                         ci, pi);
+                rc = lmx_perr_bad(cv->err, "contents",
+                                  "contents[%zu].parts[%zu]: a functionResponse belongs in a "
+                                  "user turn",
+                                  ci, pi);
                 goto out;
             }
             rc = response_part(cv, fr, ci, pi);
@@ -580,7 +570,8 @@ static int system_msg(struct conv *cv, const json_t *si)
                    ? 0
                    : oom(cv->err);
     if (si != NULL && !json_is_null(si) && !json_is_object(si))
-        return bad(cv->err, "systemInstruction", "systemInstruction must be a Content object");
+        return lmx_perr_bad(cv->err, "systemInstruction",
+                            "systemInstruction must be a Content object");
     cparts = json_array();
     if (cparts == NULL)
         return oom(cv->err);
@@ -589,8 +580,8 @@ static int system_msg(struct conv *cv, const json_t *si)
 
         if (t != NULL && !json_is_string(t)) {
             json_decref(cparts);
-            return bad(cv->err, "systemInstruction",
-                       "systemInstruction.parts[%zu].text must be a string", i);
+            return lmx_perr_bad(cv->err, "systemInstruction",
+                                "systemInstruction.parts[%zu].text must be a string", i);
         }
         if (json_string_length(t) > 0 &&
             append_new(cparts, json_pack("{s:s, s:O}", "type", "text", "text", t)) < 0) {
@@ -619,7 +610,8 @@ static int declaration(struct conv *cv, const json_t *d, size_t ti, size_t di, j
     json_t *fn, *params = NULL;
 
     if (name == NULL || *name == '\0')
-        return bad(cv->err, "tools", "tools[%zu].functionDeclarations[%zu] needs a name", ti, di);
+        return lmx_perr_bad(cv->err, "tools", "tools[%zu].functionDeclarations[%zu] needs a name",
+                            ti, di);
     fn = json_pack("{s:s}", "name", name);
     if (fn == NULL)
         return oom(cv->err);
@@ -639,18 +631,6 @@ nomem:
     return oom(cv->err);
 }
 
-/* Gemini's built-in tools, passed on as provider/gemini_wire.c reads them back.
- */
-static const char *const builtin_tools[][2] = {
-    {"googleSearch", "google_search"},
-    {"googleSearchRetrieval", "google_search_retrieval"},
-    {"codeExecution", "code_execution"},
-    {"urlContext", "url_context"},
-    {"enterpriseWebSearch", "enterprise_web_search"},
-    {"googleMaps", "google_maps"},
-    {"computerUse", "computer_use"},
-};
-
 static int map_tools(struct conv *cv, const json_t *in, json_t *out)
 {
     const json_t *tl = json_object_get(in, "tools");
@@ -664,7 +644,7 @@ static int map_tools(struct conv *cv, const json_t *in, json_t *out)
         const json_t *decls = field(t, "functionDeclarations", "function_declarations");
 
         if (!json_is_object(t)) {
-            rc = bad(cv->err, "tools", "tools[%zu] must be an object", ti);
+            rc = lmx_perr_bad(cv->err, "tools", "tools[%zu] must be an object", ti);
             goto out;
         }
         for (size_t di = 0; di < list_size(decls); di++) {
@@ -672,10 +652,12 @@ static int map_tools(struct conv *cv, const json_t *in, json_t *out)
             if (rc < 0)
                 goto out;
         }
-        for (size_t b = 0; b < LMX_ARRAY_SIZE(builtin_tools); b++) {
-            const json_t *v = field(t, builtin_tools[b][0], builtin_tools[b][1]);
+        /* Gemini's built-in tools, passed on as provider/gemini_wire.c reads them back */
+        for (size_t b = 0; b < LMX_GEMINI_BUILTIN_TOOLS; b++) {
+            const char *const *names = lmx_gemini_builtin_tools[b];
+            const json_t *v = field(t, names[0], names[1]);
 
-            if (v != NULL && append_new(tools, json_pack("{s:O}", builtin_tools[b][0], v)) < 0) {
+            if (v != NULL && append_new(tools, json_pack("{s:O}", names[0], v)) < 0) {
                 rc = oom(cv->err);
                 goto out;
             }
@@ -701,7 +683,8 @@ static int map_tool_config(struct conv *cv, const json_t *in, json_t *out)
     if (modev == NULL || json_is_null(modev))
         return 0;
     if (mode == NULL)
-        return bad(cv->err, "toolConfig", "toolConfig.functionCallingConfig.mode must be a string");
+        return lmx_perr_bad(cv->err, "toolConfig",
+                            "toolConfig.functionCallingConfig.mode must be a string");
     if (strcasecmp(mode, "MODE_UNSPECIFIED") == 0)
         return 0;
     if (strcasecmp(mode, "AUTO") == 0 || strcasecmp(mode, "VALIDATED") == 0) {
@@ -715,11 +698,10 @@ static int map_tool_config(struct conv *cv, const json_t *in, json_t *out)
         else
             tc = json_string("required");
     } else {
-        return bad(cv->err, "toolConfig",
-                   "invalid toolConfig.functionCallingConfig.mode '%.40s' (AUTO, "
-                   "ANY, NONE or "
-                   "VALIDATED)",
-                   mode);
+        return lmx_perr_bad(cv->err, "toolConfig",
+                            "invalid toolConfig.functionCallingConfig.mode '%.40s' (AUTO, "
+                            "ANY, NONE or VALIDATED)",
+                            mode);
     }
     return set_new(out, "tool_choice", tc) < 0 ? oom(cv->err) : 0;
 }
@@ -738,7 +720,8 @@ static int num_param(struct conv *cv,
     if (v == NULL || json_is_null(v))
         return 0;
     if (!json_is_number(v))
-        return bad(cv->err, "generationConfig", "generationConfig.%s must be a number", camel);
+        return lmx_perr_bad(cv->err, "generationConfig", "generationConfig.%s must be a number",
+                            camel);
     return json_object_set(out, key, (json_t *)v) < 0 ? oom(cv->err) : 0;
 }
 
@@ -781,8 +764,8 @@ static int map_thinking(struct conv *cv, const json_t *tcfg, json_t *out, bool *
         strcasecmp(json_string_value(level), "THINKING_LEVEL_UNSPECIFIED") != 0) {
         n = json_string_length(level);
         if (n >= sizeof(effort))
-            return bad(cv->err, "generationConfig",
-                       "invalid generationConfig.thinkingConfig.thinkingLevel");
+            return lmx_perr_bad(cv->err, "generationConfig",
+                                "invalid generationConfig.thinkingConfig.thinkingLevel");
         for (size_t i = 0; i <= n; i++) {
             char ch = json_string_value(level)[i];
 
@@ -793,8 +776,8 @@ static int map_thinking(struct conv *cv, const json_t *tcfg, json_t *out, bool *
     if (budget == NULL || json_is_null(budget))
         return 0;
     if (!json_is_integer(budget))
-        return bad(cv->err, "generationConfig",
-                   "generationConfig.thinkingConfig.thinkingBudget must be an integer");
+        return lmx_perr_bad(cv->err, "generationConfig",
+                            "generationConfig.thinkingConfig.thinkingBudget must be an integer");
     if (json_integer_value(budget) == 0)
         return set_new(out, "reasoning_effort", json_string("none")) < 0 ? oom(cv->err) : 0;
     if (json_integer_value(budget) > 0)
@@ -828,7 +811,7 @@ static int generation_config(struct conv *cv, const json_t *gc, json_t *out, boo
     if (gc == NULL || json_is_null(gc))
         return 0;
     if (!json_is_object(gc))
-        return bad(cv->err, "generationConfig", "generationConfig must be an object");
+        return lmx_perr_bad(cv->err, "generationConfig", "generationConfig must be an object");
     for (size_t i = 0; i < LMX_ARRAY_SIZE(nums); i++) {
         rc = num_param(cv, gc, nums[i][0], nums[i][1], out, nums[i][2]);
         if (rc < 0)
@@ -839,12 +822,12 @@ static int generation_config(struct conv *cv, const json_t *gc, json_t *out, boo
         const json_t *s;
 
         if (!json_is_array(stop))
-            return bad(cv->err, "generationConfig",
-                       "generationConfig.stopSequences must be an array of strings");
+            return lmx_perr_bad(cv->err, "generationConfig",
+                                "generationConfig.stopSequences must be an array of strings");
         json_array_foreach(stop, i, s) {
             if (!json_is_string(s))
-                return bad(cv->err, "generationConfig",
-                           "generationConfig.stopSequences[%zu] must be a string", i);
+                return lmx_perr_bad(cv->err, "generationConfig",
+                                    "generationConfig.stopSequences[%zu] must be a string", i);
         }
         if (json_array_size(stop) > 0 && json_object_set(out, "stop", (json_t *)stop) < 0)
             return oom(cv->err);
@@ -930,19 +913,22 @@ gemini_request(struct lmx_dcall *dc, const json_t *in, json_t **out, struct lmx_
 
     *out = NULL;
     if (!json_is_object(in))
-        return bad(err, NULL, "the request body must be a JSON object");
+        return lmx_perr_bad(err, NULL, "the request body must be a JSON object");
     if (model == NULL || *model == '\0')
         model = json_string_value(json_object_get(in, "model"));
     if (model != NULL && strncmp(model, "models/", 7) == 0)
         model += 7;
     if (model == NULL || *model == '\0')
-        return bad(err, "model", "the request names no model");
+        return lmx_perr_bad(err, "model", "the request names no model");
     if (contents == NULL || json_is_null(contents))
-        return bad(err, "contents", "GenerateContentRequest.contents: contents is not specified");
+        return lmx_perr_bad(err, "contents",
+                            "GenerateContentRequest.contents: contents is not specified");
     if (!json_is_array(contents) && !json_is_object(contents))
-        return bad(err, "contents", "GenerateContentRequest.contents must be an array of Content");
+        return lmx_perr_bad(err, "contents",
+                            "GenerateContentRequest.contents must be an array of Content");
     if (list_size(contents) == 0)
-        return bad(err, "contents", "GenerateContentRequest.contents: contents is not specified");
+        return lmx_perr_bad(err, "contents",
+                            "GenerateContentRequest.contents: contents is not specified");
     cv.msgs = json_array();
     cv.calls = json_array();
     req = json_pack("{s:s}", "model", model);
@@ -954,7 +940,8 @@ gemini_request(struct lmx_dcall *dc, const json_t *in, json_t **out, struct lmx_
     if (rc < 0)
         goto out;
     if (json_array_size(cv.msgs) == 0) {
-        rc = bad(err, "contents", "GenerateContentRequest.contents: no part carries content");
+        rc = lmx_perr_bad(err, "contents",
+                          "GenerateContentRequest.contents: no part carries content");
         goto out;
     }
     if (json_object_set(req, "messages", cv.msgs) < 0)
@@ -1078,23 +1065,6 @@ static json_t *function_call_part(const char *id, const char *name, const char *
     return p;
 }
 
-/* The text of a canonical content value: a string, or its text parts joined. */
-static int content_text(const json_t *c, struct lmx_buf *b)
-{
-    size_t i;
-    const json_t *p;
-
-    if (json_is_string(c))
-        return lmx_buf_append(b, json_string_value(c), json_string_length(c));
-    json_array_foreach(c, i, p) {
-        const json_t *t = json_object_get(p, "text");
-
-        if (json_is_string(t) && lmx_buf_append(b, json_string_value(t), json_string_length(t)) < 0)
-            return LMX_ENOMEM;
-    }
-    return 0;
-}
-
 /* The parts of one answer message: thoughts (when asked), text, calls. Never
  * empty. */
 static json_t *message_parts(const json_t *msg, bool thoughts)
@@ -1113,7 +1083,7 @@ static json_t *message_parts(const json_t *msg, bool thoughts)
     if (thoughts && json_string_length(rc) > 0 &&
         append_new(parts, json_pack("{s:O, s:b}", "text", rc, "thought", 1)) < 0)
         goto nomem;
-    if (content_text(json_object_get(msg, "content"), &text) < 0)
+    if (lmx_content_text(json_object_get(msg, "content"), &text) < 0)
         goto nomem;
     if (text.len > 0 && append_new(parts, json_pack("{s:s%}", "text", text.data, text.len)) < 0)
         goto nomem;

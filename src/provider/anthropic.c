@@ -30,6 +30,7 @@
 #include "core/alloc.h"
 #include "core/err.h"
 #include "provider/anthropic.h"
+#include "provider/params.h"
 #include "provider/provider.h"
 #include "upstream/sse.h"
 
@@ -84,29 +85,6 @@ static const char *sget(const json_t *o, const char *k)
     return json_string_value(json_object_get(o, k));
 }
 
-static bool streq(const char *a, const char *b)
-{
-    return a != NULL && b != NULL && strcmp(a, b) == 0;
-}
-
-static bool present(const json_t *v)
-{
-    return v != NULL && !json_is_null(v);
-}
-
-/* json_object_set_new / json_array_append_new that record a failure (NULL value, no memory). */
-static void put(json_t *o, const char *k, json_t *v, bool *bad)
-{
-    if (json_object_set_new(o, k, v) < 0)
-        *bad = true;
-}
-
-static void push(json_t *a, json_t *v, bool *bad)
-{
-    if (json_array_append_new(a, v) < 0)
-        *bad = true;
-}
-
 static int dump_to_buf(const char *p, size_t n, void *data)
 {
     return lmx_buf_append(data, p, n) < 0 ? -1 : 0;
@@ -155,22 +133,6 @@ static int oom(struct lmx_perr *e)
 {
     return fail(e, LMX_ENOMEM, 503, "internal_server_error", NULL,
                 "out of memory translating the request for provider 'anthropic'");
-}
-
-static int bad_req(struct lmx_perr *e, const char *param, const char *fmt, ...) LMX_PRINTF(3, 4);
-
-/* A request this adapter cannot express: 400 invalid_request_error naming `param`. */
-static int bad_req(struct lmx_perr *e, const char *param, const char *fmt, ...)
-{
-    va_list ap;
-
-    e->status = 400;
-    snprintf(e->type, sizeof(e->type), "invalid_request_error");
-    snprintf(e->param, sizeof(e->param), "%s", param != NULL ? param : "");
-    va_start(ap, fmt);
-    vsnprintf(e->message, sizeof(e->message), fmt, ap);
-    va_end(ap);
-    return LMX_EBADREQ;
 }
 
 static bool wants_json_mode(const json_t *req)
@@ -230,7 +192,7 @@ static json_t *turn(json_t *msgs, const char *role)
     json_t *last = n > 0 ? json_array_get(msgs, n - 1) : NULL;
     json_t *m, *content;
 
-    if (last != NULL && streq(sget(last, "role"), role))
+    if (last != NULL && lmx_streq(sget(last, "role"), role))
         return json_object_get(last, "content");
     content = json_array();
     m = json_pack("{s:s,s:o}", "role", role, "content", content);
@@ -275,9 +237,9 @@ static int url_block(const char *url, const char *param, json_t **out, struct lm
 
         if (comma == NULL || semi == NULL || (size_t)(comma - semi) != 7 ||
             memcmp(semi, ";base64", 7) != 0 || semi == mime)
-            return bad_req(err, param,
-                           "anthropic needs base64 data URLs (data:<media type>;base64,<data>) "
-                           "for inline images and documents");
+            return lmx_perr_bad(err, param,
+                                "anthropic needs base64 data URLs (data:<media "
+                                "type>;base64,<data>) for inline images and documents");
         mlen = (size_t)(semi - mime);
         *out =
             json_pack("{s:s,s:{s:s,s:s%,s:s}}", "type",
@@ -286,7 +248,8 @@ static int url_block(const char *url, const char *param, json_t **out, struct lm
     } else if (strncmp(url, "http://", 7) == 0 || strncmp(url, "https://", 8) == 0) {
         *out = json_pack("{s:s,s:{s:s,s:s}}", "type", "image", "source", "type", "url", "url", url);
     } else {
-        return bad_req(err, param, "anthropic needs an http(s) or base64 data: URL for images");
+        return lmx_perr_bad(err, param,
+                            "anthropic needs an http(s) or base64 data: URL for images");
     }
     return *out != NULL ? 0 : oom(err);
 }
@@ -302,13 +265,14 @@ static int convert_part(const json_t *part, json_t *blocks, size_t mi, struct lm
     int rc;
 
     if (!json_is_object(part) || type == NULL)
-        return bad_req(err, "messages", "messages[%zu].content has a part without a type", mi);
+        return lmx_perr_bad(err, "messages", "messages[%zu].content has a part without a type", mi);
     if (strcmp(type, "text") == 0) {
         const char *text = sget(part, "text");
 
         if (text == NULL)
-            return bad_req(err, "messages", "messages[%zu].content has a text part without text",
-                           mi);
+            return lmx_perr_bad(err, "messages",
+                                "messages[%zu].content has a text part without text",
+                                mi);
         b = json_pack("{s:s,s:s}", "type", "text", "text", text);
         if (b == NULL)
             return oom(err);
@@ -317,10 +281,10 @@ static int convert_part(const json_t *part, json_t *blocks, size_t mi, struct lm
         const char *url = json_is_string(iu) ? json_string_value(iu) : sget(iu, "url");
 
         if (url == NULL)
-            return bad_req(err, "messages",
-                           "messages[%zu].content has an image_url part without "
-                           "a url",
-                           mi);
+            return lmx_perr_bad(err, "messages",
+                                "messages[%zu].content has an image_url part without "
+                                "a url",
+                                mi);
         rc = url_block(url, "messages", &b, err);
         if (rc < 0)
             return rc;
@@ -329,14 +293,14 @@ static int convert_part(const json_t *part, json_t *blocks, size_t mi, struct lm
         const char *data = sget(f, "file_data");
 
         if (data == NULL)
-            return bad_req(err, "messages",
-                           "anthropic needs file parts inline (file.file_data as a base64 data "
-                           "URL); file_id is not supported");
+            return lmx_perr_bad(err, "messages",
+                                "anthropic needs file parts inline (file.file_data as a base64 "
+                                "data URL); file_id is not supported");
         rc = url_block(data, "messages", &b, err);
         if (rc < 0)
             return rc;
     } else if (strcmp(type, "input_audio") == 0) {
-        return bad_req(err, "messages", "anthropic does not support audio input");
+        return lmx_perr_bad(err, "messages", "anthropic does not support audio input");
     } else {
         b = json_deep_copy(part); /* already an Anthropic block (tool_result, document, ...) */
         if (b == NULL)
@@ -370,7 +334,8 @@ static int add_user(json_t *msgs, const json_t *m, size_t mi, struct lmx_perr *e
                 return rc;
         }
     } else {
-        return bad_req(err, "messages", "messages[%zu].content must be a string or an array", mi);
+        return lmx_perr_bad(err, "messages", "messages[%zu].content must be a string or an array",
+                            mi);
     }
     return message_cache_control(m, blocks, from) < 0 ? oom(err) : 0;
 }
@@ -394,9 +359,10 @@ static int tool_input(const json_t *args, size_t mi, size_t ti, json_t **out, st
     }
     *out = json_loadb(s, n, JSON_DECODE_ANY, NULL);
     if (*out == NULL)
-        return bad_req(err, "messages",
-                       "messages[%zu].tool_calls[%zu].function.arguments is not valid JSON", mi,
-                       ti);
+        return lmx_perr_bad(err, "messages",
+                            "messages[%zu].tool_calls[%zu].function.arguments is not valid "
+                            "JSON",
+                            mi, ti);
     return 0;
 }
 
@@ -417,10 +383,10 @@ static int add_assistant(json_t *msgs, const json_t *m, size_t mi, struct lmx_pe
     /* signed thinking blocks go back first, as Anthropic gave them */
     json_array_foreach(thinking, i, v) {
         if (json_is_object(v))
-            push(blocks, json_deep_copy(v), &bad);
+            lmx_json_push_flag(blocks, json_deep_copy(v), &bad);
     }
     if (json_is_string(content) && json_string_length(content) > 0) {
-        push(blocks, json_pack("{s:s,s:O}", "type", "text", "text", content), &bad);
+        lmx_json_push_flag(blocks, json_pack("{s:s,s:O}", "type", "text", "text", content), &bad);
     } else if (json_is_array(content)) {
         json_array_foreach(content, i, v) {
             const char *type = sget(v, "type");
@@ -433,10 +399,10 @@ static int add_assistant(json_t *msgs, const json_t *m, size_t mi, struct lmx_pe
 
                     if (b == NULL || part_cache_control(v, b) < 0)
                         bad = true;
-                    push(blocks, b, &bad);
+                    lmx_json_push_flag(blocks, b, &bad);
                 }
             } else if (type != NULL && strcmp(type, "refusal") != 0) {
-                push(blocks, json_deep_copy(v), &bad); /* thinking, tool_use, ... */
+                lmx_json_push_flag(blocks, json_deep_copy(v), &bad); /* thinking, tool_use, ... */
             }
         }
     }
@@ -446,17 +412,18 @@ static int add_assistant(json_t *msgs, const json_t *m, size_t mi, struct lmx_pe
         json_t *input = NULL;
 
         if (id == NULL || name == NULL)
-            return bad_req(err, "messages",
-                           "messages[%zu].tool_calls[%zu] needs an id and a "
-                           "function name",
-                           mi, i);
+            return lmx_perr_bad(err, "messages",
+                                "messages[%zu].tool_calls[%zu] needs an id and a "
+                                "function name",
+                                mi, i);
         rc = tool_input(json_object_get(fn, "arguments"), mi, i, &input, err);
         if (rc < 0)
             return rc;
-        push(blocks,
-             json_pack("{s:s,s:s,s:s,s:o}", "type", "tool_use", "id", id, "name", name, "input",
-                       input),
-             &bad);
+        lmx_json_push_flag(blocks,
+                           json_pack("{s:s,s:s,s:s,s:o}", "type", "tool_use", "id", id, "name",
+                                     name, "input",
+                                     input),
+                           &bad);
     }
     if (bad || message_cache_control(m, blocks, from) < 0)
         return oom(err);
@@ -475,7 +442,7 @@ static int add_tool(json_t *msgs, const json_t *m, size_t mi, struct lmx_perr *e
     int rc;
 
     if (id == NULL)
-        return bad_req(err, "messages", "messages[%zu] (role tool) has no tool_call_id", mi);
+        return lmx_perr_bad(err, "messages", "messages[%zu] (role tool) has no tool_call_id", mi);
     if (json_is_array(content)) {
         inner = json_array();
         if (inner == NULL)
@@ -515,15 +482,15 @@ static int add_system(json_t *sys, const json_t *m, size_t mi, bool *cc, struct 
 
     if (json_is_string(content)) {
         if (json_string_length(content) > 0)
-            push(sys, json_pack("{s:s,s:O}", "type", "text", "text", content), &bad);
+            lmx_json_push_flag(sys, json_pack("{s:s,s:O}", "type", "text", "text", content), &bad);
     } else if (json_is_array(content)) {
         json_array_foreach(content, i, part) {
             const char *text = sget(part, "text");
             json_t *b;
 
             if (text == NULL)
-                return bad_req(err, "messages",
-                               "messages[%zu] (role system) may only hold text parts", mi);
+                return lmx_perr_bad(err, "messages",
+                                    "messages[%zu] (role system) may only hold text parts", mi);
             if (*text == '\0')
                 continue;
             b = json_pack("{s:s,s:s}", "type", "text", "text", text);
@@ -531,10 +498,11 @@ static int add_system(json_t *sys, const json_t *m, size_t mi, bool *cc, struct 
                 bad = true;
             if (json_object_get(part, "cache_control") != NULL)
                 *cc = true;
-            push(sys, b, &bad);
+            lmx_json_push_flag(sys, b, &bad);
         }
-    } else if (present(content)) {
-        return bad_req(err, "messages", "messages[%zu].content must be a string or an array", mi);
+    } else if (lmx_json_present(content)) {
+        return lmx_perr_bad(err, "messages", "messages[%zu].content must be a string or an array",
+                            mi);
     }
     if (json_is_object(json_object_get(m, "cache_control")) && json_array_size(sys) > from)
         *cc = true;
@@ -562,14 +530,14 @@ static int convert_messages(const json_t *in, json_t **out, json_t **system, str
         goto out;
     }
     if (!json_is_array(in) || json_array_size(in) == 0) {
-        rc = bad_req(err, "messages", "'messages' must be a non-empty array");
+        rc = lmx_perr_bad(err, "messages", "'messages' must be a non-empty array");
         goto out;
     }
     json_array_foreach(in, i, m) {
         const char *role = sget(m, "role");
 
         if (role == NULL)
-            rc = bad_req(err, "messages", "messages[%zu] has no role", i);
+            rc = lmx_perr_bad(err, "messages", "messages[%zu] has no role", i);
         else if (strcmp(role, "system") == 0 || strcmp(role, "developer") == 0)
             rc = add_system(sys, m, i, &cc, err);
         else if (strcmp(role, "user") == 0)
@@ -579,10 +547,10 @@ static int convert_messages(const json_t *in, json_t **out, json_t **system, str
         else if (strcmp(role, "tool") == 0)
             rc = add_tool(msgs, m, i, err);
         else
-            rc = bad_req(err, "messages",
-                         "messages[%zu] has role '%s', which anthropic does not "
-                         "support",
-                         i, role);
+            rc = lmx_perr_bad(err, "messages",
+                              "messages[%zu] has role '%s', which anthropic does not "
+                              "support",
+                              i, role);
         if (rc < 0)
             goto out;
     }
@@ -632,12 +600,12 @@ static int check_unsupported(const struct lmx_pcall *pc, struct lmx_perr *err)
     if (pc->drop_params)
         return 0;
     for (size_t i = 0; i < LMX_ARRAY_SIZE(unsupported_params); i++)
-        if (present(json_object_get(req, unsupported_params[i])))
+        if (lmx_json_present(json_object_get(req, unsupported_params[i])))
             return refuse(pc, unsupported_params[i], err);
     if (json_is_true(json_object_get(req, "logprobs")))
         return refuse(pc, "logprobs", err);
     v = json_object_get(req, "n");
-    if (present(v) && !(json_is_integer(v) && json_integer_value(v) == 1))
+    if (lmx_json_present(v) && !(json_is_integer(v) && json_integer_value(v) == 1))
         return refuse(pc, "n", err);
     return 0;
 }
@@ -682,26 +650,27 @@ build_thinking(const json_t *req, json_t *body, bool *on, json_int_t *budget, st
     *budget = 0;
     if (json_is_object(th)) {
         t = json_deep_copy(th);
-    } else if (present(th)) {
-        return bad_req(err, "thinking", "'thinking' must be an object");
+    } else if (lmx_json_present(th)) {
+        return lmx_perr_bad(err, "thinking", "'thinking' must be an object");
     } else if (json_is_string(re)) {
         json_int_t b = effort_budget(json_string_value(re));
 
         if (b < 0)
-            return bad_req(err, "reasoning_effort",
-                           "anthropic: unmapped reasoning_effort '%s' (use low, medium or high)",
-                           json_string_value(re));
+            return lmx_perr_bad(err, "reasoning_effort",
+                                "anthropic: unmapped reasoning_effort '%s' (use low, medium or "
+                                "high)",
+                                json_string_value(re));
         if (b == 0)
             return 0;
         t = json_pack("{s:s,s:I}", "type", "enabled", "budget_tokens", b);
-    } else if (present(re)) {
-        return bad_req(err, "reasoning_effort", "'reasoning_effort' must be a string");
+    } else if (lmx_json_present(re)) {
+        return lmx_perr_bad(err, "reasoning_effort", "'reasoning_effort' must be a string");
     } else {
         return 0;
     }
     if (t == NULL)
         return oom(err);
-    *on = streq(sget(t, "type"), "enabled");
+    *on = lmx_streq(sget(t, "type"), "enabled");
     if (json_is_integer(json_object_get(t, "budget_tokens")))
         *budget = json_integer_value(json_object_get(t, "budget_tokens"));
     return json_object_set_new(body, "thinking", t) < 0 ? oom(err) : 0;
@@ -718,28 +687,29 @@ static int convert_tool(const json_t *t, size_t ti, json_t **out, struct lmx_per
 
     *out = NULL;
     if (!json_is_object(t))
-        return bad_req(err, "tools", "tools[%zu] is not an object", ti);
+        return lmx_perr_bad(err, "tools", "tools[%zu] is not an object", ti);
     if (json_object_get(t, "input_schema") != NULL ||
         (type != NULL && strcmp(type, "function") != 0)) {
         *out = json_deep_copy(t); /* already Anthropic's shape, or a hosted tool */
         return *out != NULL ? 0 : oom(err);
     }
     if (name == NULL)
-        return bad_req(err, "tools", "tools[%zu].function.name is missing", ti);
+        return lmx_perr_bad(err, "tools", "tools[%zu].function.name is missing", ti);
     o = json_object();
-    put(o, "name", json_string(name), &bad);
+    lmx_json_put_flag(o, "name", json_string(name), &bad);
     desc = json_object_get(fn, "description");
     if (json_is_string(desc))
-        put(o, "description", json_incref((json_t *)desc), &bad);
+        lmx_json_put_flag(o, "description", json_incref((json_t *)desc), &bad);
     if (json_is_object(schema))
-        put(o, "input_schema", json_deep_copy(schema), &bad);
+        lmx_json_put_flag(o, "input_schema", json_deep_copy(schema), &bad);
     else
-        put(o, "input_schema", json_pack("{s:s,s:{}}", "type", "object", "properties"), &bad);
+        lmx_json_put_flag(o, "input_schema", json_pack("{s:s,s:{}}", "type", "object",
+                                                       "properties"), &bad);
     cc = json_object_get(t, "cache_control");
     if (!json_is_object(cc))
         cc = json_object_get(fn, "cache_control");
     if (json_is_object(cc))
-        put(o, "cache_control", json_deep_copy(cc), &bad);
+        lmx_json_put_flag(o, "cache_control", json_deep_copy(cc), &bad);
     if (bad) {
         json_decref(o);
         return oom(err);
@@ -765,21 +735,21 @@ static int map_tool_choice(const json_t *tc, const json_t *ptc, json_t **out, st
             o = json_pack("{s:s}", "type", "none");
             none = true;
         } else {
-            return bad_req(err, "tool_choice", "unknown tool_choice '%s'", s);
+            return lmx_perr_bad(err, "tool_choice", "unknown tool_choice '%s'", s);
         }
     } else if (json_is_object(tc)) {
         const char *name = sget(json_object_get(tc, "function"), "name");
 
         if (name != NULL)
             o = json_pack("{s:s,s:s}", "type", "tool", "name", name);
-        else if (sget(tc, "type") != NULL && !streq(sget(tc, "type"), "function"))
+        else if (sget(tc, "type") != NULL && !lmx_streq(sget(tc, "type"), "function"))
             o = json_deep_copy(tc); /* Anthropic's own {type:any|auto|tool|none} */
         else
-            return bad_req(err, "tool_choice", "tool_choice.function.name is missing");
-    } else if (present(tc)) {
-        return bad_req(err, "tool_choice", "tool_choice must be a string or an object");
+            return lmx_perr_bad(err, "tool_choice", "tool_choice.function.name is missing");
+    } else if (lmx_json_present(tc)) {
+        return lmx_perr_bad(err, "tool_choice", "tool_choice must be a string or an object");
     }
-    if (present(tc) && o == NULL)
+    if (lmx_json_present(tc) && o == NULL)
         return oom(err);
     if (json_is_boolean(ptc) && !none) {
         if (o == NULL)
@@ -810,18 +780,18 @@ static json_t *web_search_tool(const json_t *wso)
             const json_t *v = json_object_get(approx, loc_keys[i]);
 
             if (json_is_string(v))
-                put(loc, loc_keys[i], json_incref((json_t *)v), &bad);
+                lmx_json_put_flag(loc, loc_keys[i], json_incref((json_t *)v), &bad);
         }
-        put(t, "user_location", loc, &bad);
+        lmx_json_put_flag(t, "user_location", loc, &bad);
     }
     if (!bad && size != NULL) {
-        int uses = streq(size, "low")      ? 1
-                   : streq(size, "medium") ? 5
-                   : streq(size, "high")   ? 10
+        int uses = lmx_streq(size, "low")      ? 1
+                   : lmx_streq(size, "medium") ? 5
+                   : lmx_streq(size, "high")   ? 10
                                            : 0;
 
         if (uses > 0)
-            put(t, "max_uses", json_integer(uses), &bad);
+            lmx_json_put_flag(t, "max_uses", json_integer(uses), &bad);
     }
     if (bad) {
         json_decref(t);
@@ -865,8 +835,8 @@ build_tools(const struct lmx_pcall *pc, json_t *body, bool thinking_on, struct l
 
     if (out == NULL)
         return oom(err);
-    if (present(tools) && !json_is_array(tools)) {
-        rc = bad_req(err, "tools", "'tools' must be an array");
+    if (lmx_json_present(tools) && !json_is_array(tools)) {
+        rc = lmx_perr_bad(err, "tools", "'tools' must be an array");
         goto out;
     }
     json_array_foreach(tools, i, t) {
@@ -875,16 +845,16 @@ build_tools(const struct lmx_pcall *pc, json_t *body, bool thinking_on, struct l
         rc = convert_tool(t, i, &o, err);
         if (rc < 0)
             goto out;
-        push(out, o, &bad);
+        lmx_json_push_flag(out, o, &bad);
     }
     if (json_is_object(json_object_get(req, "web_search_options")))
-        push(out, web_search_tool(json_object_get(req, "web_search_options")), &bad);
+        lmx_json_push_flag(out, web_search_tool(json_object_get(req, "web_search_options")), &bad);
     rc = map_tool_choice(json_object_get(req, "tool_choice"),
                          json_object_get(req, "parallel_tool_calls"), &choice, err);
     if (rc < 0)
         goto out;
     if (wants_json_mode(req)) {
-        push(out, json_mode_tool(rf), &bad);
+        lmx_json_push_flag(out, json_mode_tool(rf), &bad);
         if (!thinking_on) { /* forced tool use and thinking do not mix */
             json_decref(choice);
             choice = json_pack("{s:s,s:s}", "type", "tool", "name", ANTH_JSON_TOOL);
@@ -893,11 +863,11 @@ build_tools(const struct lmx_pcall *pc, json_t *body, bool thinking_on, struct l
         }
     }
     if (json_array_size(out) > 0) {
-        put(body, "tools", out, &bad);
+        lmx_json_put_flag(body, "tools", out, &bad);
         out = NULL;
     }
     if (choice != NULL) {
-        put(body, "tool_choice", choice, &bad);
+        lmx_json_put_flag(body, "tool_choice", choice, &bad);
         choice = NULL;
     }
     rc = bad ? oom(err) : 0;
@@ -925,11 +895,11 @@ static int build_body(struct lmx_pcall *pc, json_t **out, struct lmx_perr *err)
     rc = convert_messages(json_object_get(req, "messages"), &msgs, &system, err);
     if (rc < 0)
         goto out;
-    put(body, "model", json_string(pc->model != NULL ? pc->model : ""), &bad);
-    put(body, "messages", msgs, &bad);
+    lmx_json_put_flag(body, "model", json_string(pc->model != NULL ? pc->model : ""), &bad);
+    lmx_json_put_flag(body, "messages", msgs, &bad);
     msgs = NULL;
     if (system != NULL) {
-        put(body, "system", system, &bad);
+        lmx_json_put_flag(body, "system", system, &bad);
         system = NULL;
     }
     rc = build_thinking(req, body, &thinking_on, &budget, err);
@@ -937,27 +907,28 @@ static int build_body(struct lmx_pcall *pc, json_t **out, struct lmx_perr *err)
         goto out;
 
     v = json_object_get(req, "max_completion_tokens");
-    if (!present(v))
+    if (!lmx_json_present(v))
         v = json_object_get(req, "max_tokens");
-    if (present(v) && !json_is_integer(v)) {
-        rc = bad_req(err, "max_tokens", "'max_tokens' must be an integer");
+    if (lmx_json_present(v) && !json_is_integer(v)) {
+        rc = lmx_perr_bad(err, "max_tokens", "'max_tokens' must be an integer");
         goto out;
     }
-    if (present(v))
-        put(body, "max_tokens", json_incref((json_t *)v), &bad);
+    if (lmx_json_present(v))
+        lmx_json_put_flag(body, "max_tokens", json_incref((json_t *)v), &bad);
     else
-        put(body, "max_tokens",
-            json_integer(thinking_on && budget > 0 ? budget + ANTH_THINK_EXTRA : ANTH_MAX_TOKENS),
-            &bad);
+        lmx_json_put_flag(body, "max_tokens",
+                          json_integer(thinking_on && budget > 0 ? budget + ANTH_THINK_EXTRA
+                                                                 : ANTH_MAX_TOKENS),
+                          &bad);
     if (pc->stream)
-        put(body, "stream", json_true(), &bad);
+        lmx_json_put_flag(body, "stream", json_true(), &bad);
 
     /* stop -> stop_sequences; whitespace-only ones are refused upstream (dropped with drop_params)
      */
     v = json_object_get(req, "stop");
     stops = json_array();
     if (json_is_string(v)) {
-        push(stops, json_incref((json_t *)v), &bad);
+        lmx_json_push_flag(stops, json_incref((json_t *)v), &bad);
     } else if (json_is_array(v)) {
         const json_t *s;
 
@@ -968,29 +939,29 @@ static int build_body(struct lmx_pcall *pc, json_t **out, struct lmx_perr *err)
                 continue;
             if (pc->drop_params && strspn(t, " \t\r\n") == strlen(t))
                 continue;
-            push(stops, json_incref((json_t *)s), &bad);
+            lmx_json_push_flag(stops, json_incref((json_t *)s), &bad);
         }
     }
     if (json_is_string(v) && pc->drop_params &&
         strspn(json_string_value(v), " \t\r\n") == json_string_length(v))
         json_array_clear(stops);
     if (json_array_size(stops) > 0) {
-        put(body, "stop_sequences", stops, &bad);
+        lmx_json_put_flag(body, "stop_sequences", stops, &bad);
         stops = NULL;
     }
 
     v = json_object_get(req, "temperature");
-    if (present(v) && !thinking_on) /* Anthropic refuses a temperature with thinking */
-        put(body, "temperature", json_incref((json_t *)v), &bad);
+    if (lmx_json_present(v) && !thinking_on) /* Anthropic refuses a temperature with thinking */
+        lmx_json_put_flag(body, "temperature", json_incref((json_t *)v), &bad);
     v = json_object_get(req, "top_p");
-    if (present(v))
-        put(body, "top_p", json_incref((json_t *)v), &bad);
+    if (lmx_json_present(v))
+        lmx_json_put_flag(body, "top_p", json_incref((json_t *)v), &bad);
     v = json_object_get(req, "top_k");
-    if (present(v))
-        put(body, "top_k", json_incref((json_t *)v), &bad);
+    if (lmx_json_present(v))
+        lmx_json_put_flag(body, "top_k", json_incref((json_t *)v), &bad);
     v = json_object_get(req, "user");
     if (json_is_string(v) && user_id_ok(json_string_value(v)))
-        put(body, "metadata", json_pack("{s:O}", "user_id", v), &bad);
+        lmx_json_put_flag(body, "metadata", json_pack("{s:O}", "user_id", v), &bad);
     if (bad) {
         rc = oom(err);
         goto out;
@@ -1036,8 +1007,9 @@ static int anth_build(struct lmx_pcall *pc, struct lmx_upreq *out, struct lmx_pe
     int rc;
 
     if (pc->ep != LMX_EP_CHAT)
-        return bad_req(err, NULL, "anthropic deployments serve chat completions only (model=%s)",
-                       pc->model != NULL ? pc->model : "");
+        return lmx_perr_bad(err, NULL,
+                            "anthropic deployments serve chat completions only (model=%s)",
+                            pc->model != NULL ? pc->model : "");
     if (state_get(pc) == NULL)
         return oom(err);
     rc = build_body(pc, &body, err);
@@ -1239,44 +1211,45 @@ anth_parse(struct lmx_pcall *pc, const char *body, size_t len, json_t **out, str
         } else if (strcmp(type, "tool_use") == 0) {
             const json_t *input = json_object_get(b, "input");
 
-            if (!present(input))
+            if (!lmx_json_present(input))
                 input = NULL;
-            if (st->json_mode && streq(sget(b, "name"), ANTH_JSON_TOOL))
+            if (st->json_mode && lmx_streq(sget(b, "name"), ANTH_JSON_TOOL))
                 json_input = input;
             if (dump_json(input, &args) < 0)
                 bad = true;
-            push(calls,
-                 json_pack("{s:s?,s:s,s:{s:s?,s:s%}}", "id", sget(b, "id"), "type", "function",
-                           "function", "name", sget(b, "name"), "arguments",
-                           args.data != NULL ? args.data : "{}", args.data != NULL ? args.len : 2),
-                 &bad);
+            lmx_json_push_flag(calls,
+                               json_pack("{s:s?,s:s,s:{s:s?,s:s%}}", "id", sget(b, "id"), "type",
+                                         "function", "function", "name", sget(b, "name"),
+                                         "arguments", args.data != NULL ? args.data : "{}",
+                                         args.data != NULL ? args.len : 2),
+                               &bad);
         } else if (strcmp(type, "thinking") == 0 || strcmp(type, "redacted_thinking") == 0) {
-            push(thinking, json_deep_copy(b), &bad);
+            lmx_json_push_flag(thinking, json_deep_copy(b), &bad);
             if (sget(b, "thinking") != NULL && lmx_buf_puts(&reasoning, sget(b, "thinking")) < 0)
                 bad = true;
         }
     }
     finish = map_stop(sget(root, "stop_reason"));
     if (st->json_mode && json_array_size(calls) == 1 &&
-        streq(sget(json_object_get(json_array_get(calls, 0), "function"), "name"),
-              ANTH_JSON_TOOL)) {
+        lmx_streq(sget(json_object_get(json_array_get(calls, 0), "function"), "name"),
+                  ANTH_JSON_TOOL)) {
         /* LiteLLM's JSON mode: the forced tool's input is the answer */
         json_t *c = json_input != NULL ? json_mode_content(json_input) : json_string("{}");
 
-        put(msg, "content", c, &bad);
+        lmx_json_put_flag(msg, "content", c, &bad);
         json_array_clear(calls);
         finish = "stop";
     } else if (text.len > 0) {
-        put(msg, "content", json_stringn(text.data, text.len), &bad);
+        lmx_json_put_flag(msg, "content", json_stringn(text.data, text.len), &bad);
     } else {
-        put(msg, "content", json_null(), &bad);
+        lmx_json_put_flag(msg, "content", json_null(), &bad);
     }
     if (json_array_size(calls) > 0)
-        put(msg, "tool_calls", json_incref(calls), &bad);
+        lmx_json_put_flag(msg, "tool_calls", json_incref(calls), &bad);
     if (json_array_size(thinking) > 0) {
-        put(msg, "reasoning_content",
-            json_stringn(reasoning.data ? reasoning.data : "", reasoning.len), &bad);
-        put(msg, "thinking_blocks", json_incref(thinking), &bad);
+        lmx_json_put_flag(msg, "reasoning_content",
+                          json_stringn(reasoning.data ? reasoning.data : "", reasoning.len), &bad);
+        lmx_json_put_flag(msg, "thinking_blocks", json_incref(thinking), &bad);
     }
     model = sget(root, "model");
     {
@@ -1447,7 +1420,7 @@ static int on_block_start(struct anth_state *st, const json_t *ev)
 
         b->input =
             json_is_object(input) && json_object_size(input) > 0 ? json_deep_copy(input) : NULL;
-        if (st->json_mode && streq(name, ANTH_JSON_TOOL)) {
+        if (st->json_mode && lmx_streq(name, ANTH_JSON_TOOL)) {
             b->kind = K_JSON;
             return 0;
         }

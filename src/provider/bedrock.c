@@ -46,6 +46,7 @@
 #include "core/util.h"
 #include "provider/bedrock.h"
 #include "provider/eventstream.h"
+#include "provider/params.h"
 #include "provider/provider.h"
 #include "provider/sigv4.h"
 
@@ -124,9 +125,7 @@ static bool has_prefix(const char *s, const char *prefix)
 /* A non-empty string member of the deployment's litellm_params, or NULL. */
 static const char *lp_str(const struct lmx_deployment *d, const char *key)
 {
-    const char *v = json_string_value(json_object_get(d->litellm_params, key));
-
-    return v != NULL && *v != '\0' ? v : NULL;
+    return lmx_json_str(d->litellm_params, key);
 }
 
 static const char *env_str(const char *name)
@@ -345,8 +344,6 @@ static bool in_list(const char *const *list, size_t n, const char *k)
     return false;
 }
 
-static bool extra_dropped(const struct bctx *b, const char *key);
-
 /*
  * The request's value of `key`, else the deployment's default; NULL for
  * absent, null, or named by the deployment's additional_drop_params.
@@ -355,26 +352,12 @@ static json_t *param(const struct bctx *b, const char *key)
 {
     json_t *v = json_object_get(b->pc->req, key);
 
-    if (extra_dropped(b, key))
+    if (lmx_param_dropped(b->pc->dep, key))
         return NULL;
 
     if (v == NULL && in_list(lp_defaults, LMX_ARRAY_SIZE(lp_defaults), key))
         v = json_object_get(b->pc->dep->litellm_params, key);
     return json_is_null(v) ? NULL : v;
-}
-
-/* additional_drop_params of the deployment names `key`. */
-static bool extra_dropped(const struct bctx *b, const char *key)
-{
-    json_t *a = json_object_get(b->pc->dep->litellm_params, "additional_drop_params");
-    size_t i;
-    json_t *v;
-
-    json_array_foreach(a, i, v) {
-        if (json_is_string(v) && strcmp(json_string_value(v), key) == 0)
-            return true;
-    }
-    return false;
 }
 
 /*
@@ -1121,7 +1104,8 @@ static int convert_rest(struct bctx *b, json_t *root)
     }
     json_object_foreach((json_t *)b->pc->req, k, v) {
         if (json_is_null(v) || in_list(ignored_keys, LMX_ARRAY_SIZE(ignored_keys), k) ||
-            in_list(handled_keys, LMX_ARRAY_SIZE(handled_keys), k) || extra_dropped(b, k))
+            in_list(handled_keys, LMX_ARRAY_SIZE(handled_keys), k) ||
+            lmx_param_dropped(b->pc->dep, k))
             continue;
         if (b->m.claude && strcmp(k, "anthropic_beta") == 0) {
             /* Claude's own request fields ride in additionalModelRequestFields */
@@ -1204,6 +1188,38 @@ static bool split_url(const char *url, const char **host, size_t *host_len, cons
     *host_len = (size_t)(slash - p);
     *path = slash;
     return true;
+}
+
+int lmx__aws_es_feed(struct lmx_es_decoder *dec, const char *p, size_t n, lmx_es_cb on_message,
+                     void *ud, const int *cb_err, const char *who, unsigned max,
+                     struct lmx_perr *err)
+{
+    int e = lmx_es_decoder_feed(dec, p, n, on_message, ud);
+
+    if (e < 0 && e != *cb_err && err->message[0] == '\0') {
+        if (e == LMX_ETOOBIG)
+            lmx_perr_set(err, 500, "internal_server_error", NULL,
+                         "%s sent an eventstream message larger than %u bytes", who, max);
+        else if (e == LMX_ENOMEM)
+            lmx_perr_set(err, 503, "internal_server_error", NULL, "out of memory");
+        else
+            lmx_perr_set(err, 500, "internal_server_error", NULL,
+                         "%s sent a malformed eventstream message (bad length, CRC or header)",
+                         who);
+    }
+    return e;
+}
+
+int lmx__aws_es_end(const struct lmx_es_decoder *dec, const char *who, struct lmx_perr *err)
+{
+    if (dec->failed < 0)
+        return dec->failed;
+    if (lmx_es_decoder_partial(dec)) {
+        lmx_perr_set(err, 500, "internal_server_error", NULL,
+                     "%s stream ended in the middle of an eventstream message", who);
+        return LMX_EUPSTREAM;
+    }
+    return 0;
 }
 
 bool lmx__aws_split_url(const char *url, const char **host, size_t *host_len, const char **path)
@@ -1439,7 +1455,7 @@ static json_t *eparam(const struct bctx *b, const char *key)
 {
     json_t *v = json_object_get(b->pc->req, key);
 
-    return v == NULL || json_is_null(v) || extra_dropped(b, key) ? NULL : v;
+    return v == NULL || json_is_null(v) || lmx_param_dropped(b->pc->dep, key) ? NULL : v;
 }
 
 /* The InvokeModel body of an embeddings request for `kind`. */
@@ -1548,7 +1564,8 @@ static int embed_body(struct bctx *b, enum embed_kind kind, struct bedrock_state
     }
     json_object_foreach((json_t *)b->pc->req, k, v) {
         if (json_is_null(v) || in_list(ignored_keys, LMX_ARRAY_SIZE(ignored_keys), k) ||
-            in_list(embed_keys, LMX_ARRAY_SIZE(embed_keys), k) || extra_dropped(b, k))
+            in_list(embed_keys, LMX_ARRAY_SIZE(embed_keys), k) ||
+            lmx_param_dropped(b->pc->dep, k))
             continue;
         e = unsupported(b, k, NULL);
         if (e < 0)
@@ -2302,6 +2319,22 @@ static int bedrock_stream_feed(
     struct lmx_pcall *pc, const char *p, size_t n, lmx_chunk_cb cb, void *ud, struct lmx_perr *err)
 {
     struct bedrock_state *st = pc->state;
+
+    if (st == NULL) {
+        set_err(err, 500, "internal_server_error", NULL, "bedrock stream without a request");
+        return LMX_EINTERNAL;
+    }
+    st->cb = cb;
+    st->ud = ud;
+    st->err = err;
+    st->cb_err = 0;
+    return lmx__aws_es_feed(&st->dec, p, n, on_message, st, &st->cb_err, "bedrock", STREAM_MSG_MAX,
+                            err);
+}
+
+static int bedrock_stream_end(struct lmx_pcall *pc, lmx_chunk_cb cb, void *ud, struct lmx_perr *err)
+{
+    struct bedrock_state *st = pc->state;
     int e;
 
     if (st == NULL) {
@@ -2312,39 +2345,9 @@ static int bedrock_stream_feed(
     st->ud = ud;
     st->err = err;
     st->cb_err = 0;
-    e = lmx_es_decoder_feed(&st->dec, p, n, on_message, st);
-    if (e < 0 && e != st->cb_err && err->message[0] == '\0') {
-        if (e == LMX_ETOOBIG)
-            set_err(err, 500, "internal_server_error", NULL,
-                    "bedrock sent an eventstream message larger than %u bytes", STREAM_MSG_MAX);
-        else if (e == LMX_ENOMEM)
-            set_err(err, 503, "internal_server_error", NULL, "out of memory");
-        else
-            set_err(err, 500, "internal_server_error", NULL,
-                    "bedrock sent a malformed eventstream message (bad length, CRC or header)");
-    }
-    return e;
-}
-
-static int bedrock_stream_end(struct lmx_pcall *pc, lmx_chunk_cb cb, void *ud, struct lmx_perr *err)
-{
-    struct bedrock_state *st = pc->state;
-
-    if (st == NULL) {
-        set_err(err, 500, "internal_server_error", NULL, "bedrock stream without a request");
-        return LMX_EINTERNAL;
-    }
-    st->cb = cb;
-    st->ud = ud;
-    st->err = err;
-    st->cb_err = 0;
-    if (st->dec.failed < 0)
-        return st->dec.failed;
-    if (lmx_es_decoder_partial(&st->dec)) {
-        set_err(err, 500, "internal_server_error", NULL,
-                "bedrock stream ended in the middle of an eventstream message");
-        return LMX_EUPSTREAM;
-    }
+    e = lmx__aws_es_end(&st->dec, "bedrock", err);
+    if (e < 0)
+        return e;
     if (!st->finished) {
         set_err(err, 500, "internal_server_error", NULL, "bedrock stream ended before messageStop");
         return LMX_EUPSTREAM;

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "provider/eventstream.h"
 #include "provider/provider.h"
 
 extern const struct lmx_provider_ops lmx_provider_bedrock_ops;
@@ -46,5 +47,23 @@ int lmx__aws_sign(const struct lmx_deployment *d,
                   const char *host,
                   const char *path,
                   struct lmx_perr *err);
+
+/*
+ * The eventstream half of an AWS adapter's stream_feed: decodes p[0..n) into
+ * dec, on_message(m, ud) for each message. When decoding fails for a reason
+ * of its own (not the callback's failure *cb_err) and err is still empty,
+ * err says so naming `who` ("bedrock", "sagemaker"): a message over `max`
+ * bytes, no memory, or a malformed message. Returns what the decoder did.
+ */
+int lmx__aws_es_feed(struct lmx_es_decoder *dec, const char *p, size_t n, lmx_es_cb on_message,
+                     void *ud, const int *cb_err, const char *who, unsigned max,
+                     struct lmx_perr *err);
+
+/*
+ * The eventstream checks of an AWS adapter's stream_end: the decoder's
+ * earlier failure, or LMX_EUPSTREAM with err naming `who` when the stream
+ * ended inside a message. 0 when the stream may end here.
+ */
+int lmx__aws_es_end(const struct lmx_es_decoder *dec, const char *who, struct lmx_perr *err);
 
 #endif

@@ -103,6 +103,13 @@ void lmx_gemini_error(long status, const char *body, size_t len, struct lmx_perr
 const char *lmx_gemini_error_type(const char *rpc_status);
 
 /*
+ * Gemini's built-in tools as {camelCase, snake_case} names: how they may
+ * appear in an OpenAI tools list, and how gemini_wire.c passes them on.
+ */
+#define LMX_GEMINI_BUILTIN_TOOLS 7
+extern const char *const lmx_gemini_builtin_tools[LMX_GEMINI_BUILTIN_TOOLS][2];
+
+/*
  * OpenAI embeddings body -> batchEmbedContents request ({"requests":[...]}, a
  * new object in *out) for model `o->model`. Returns 0, LMX_EBADREQ (input
  * missing or made of token ids), LMX_EBADPARAM, or LMX_ENOMEM.

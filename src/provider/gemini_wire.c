@@ -27,6 +27,7 @@
 #include "core/log.h"
 #include "core/util.h"
 #include "provider/gemini.h"
+#include "provider/params.h"
 #include "upstream/sse.h"
 
 #define EVENT_MAX    ((size_t)64 << 20)  /* one stream event */
@@ -337,23 +338,6 @@ static int text_parts(const json_t *c, json_t *parts)
     return 0;
 }
 
-/* The text of a content joined into b (tool results). */
-static int content_text(const json_t *c, struct lmx_buf *b)
-{
-    size_t i;
-    const json_t *el;
-
-    if (json_is_string(c))
-        return lmx_buf_append(b, json_string_value(c), json_string_length(c));
-    json_array_foreach(c, i, el) {
-        const json_t *t = json_object_get(el, "text");
-
-        if (json_is_string(t) && lmx_buf_append(b, json_string_value(t), json_string_length(t)) < 0)
-            return LMX_ENOMEM;
-    }
-    return 0;
-}
-
 /* A MIME type from a URL's file extension, or NULL. */
 static const char *mime_of_url(const char *url)
 {
@@ -627,7 +611,7 @@ static int tool_msg(struct conv *cv, const json_t *msgs, const json_t *m, size_t
                       "in an earlier assistant message",
                       mi, id != NULL ? id : "");
     lmx_buf_init(&text, TEXT_MAX);
-    if (content_text(json_object_get(m, "content"), &text) < 0) {
+    if (lmx_content_text(json_object_get(m, "content"), &text) < 0) {
         lmx_buf_release(&text);
         return oom(cv->err);
     }
@@ -950,8 +934,7 @@ static json_t *schema_root(const json_t *s, bool any_format, bool *dropped)
 /* ------------------------------------------------------------------------ */
 /* Request: tools and tool_choice */
 
-/* Gemini's built-in tools, as they may appear in an OpenAI tools list (camelCase or snake_case). */
-static const char *const builtin_tools[][2] = {
+const char *const lmx_gemini_builtin_tools[LMX_GEMINI_BUILTIN_TOOLS][2] = {
     {"googleSearch", "google_search"},
     {"googleSearchRetrieval", "google_search_retrieval"},
     {"codeExecution", "code_execution"},
@@ -1011,13 +994,14 @@ static int builtin_tool(const json_t *t, json_t *tools)
         (strcmp(type, "web_search") == 0 || strcmp(type, "web_search_preview") == 0))
         return json_array_append_new(tools, json_pack("{s:{}}", "googleSearch")) < 0 ? LMX_ENOMEM
                                                                                      : 0;
-    for (size_t i = 0; i < LMX_ARRAY_SIZE(builtin_tools); i++) {
-        const json_t *v = json_object_get(t, builtin_tools[i][0]);
+    for (size_t i = 0; i < LMX_GEMINI_BUILTIN_TOOLS; i++) {
+        const char *const *names = lmx_gemini_builtin_tools[i];
+        const json_t *v = json_object_get(t, names[0]);
 
         if (v == NULL)
-            v = json_object_get(t, builtin_tools[i][1]);
+            v = json_object_get(t, names[1]);
         if (v != NULL)
-            return json_array_append_new(tools, json_pack("{s:O}", builtin_tools[i][0], v)) < 0
+            return json_array_append_new(tools, json_pack("{s:O}", names[0], v)) < 0
                        ? LMX_ENOMEM
                        : 0;
     }

@@ -46,6 +46,19 @@ bool lmx_param_internal(const char *k)
            strncmp(k, "litellm_", 8) == 0 || strncmp(k, "mock_", 5) == 0;
 }
 
+bool lmx_param_dropped(const struct lmx_deployment *d, const char *k)
+{
+    json_t *a = json_object_get(d->litellm_params, "additional_drop_params");
+    size_t i;
+    json_t *v;
+
+    json_array_foreach(a, i, v) {
+        if (json_is_string(v) && strcmp(json_string_value(v), k) == 0)
+            return true;
+    }
+    return false;
+}
+
 bool lmx_param_not_default(const char *k)
 {
     /* credentials, endpoints and prices of any provider family */
@@ -71,6 +84,79 @@ void lmx_perr_set(struct lmx_perr *e, int status, const char *type, const char *
     va_start(ap, fmt);
     vsnprintf(e->message, sizeof(e->message), fmt, ap);
     va_end(ap);
+}
+
+int lmx_perr_fail(struct lmx_perr *e, int rc, int status, const char *type, const char *fmt, ...)
+{
+    va_list ap;
+
+    e->status = status;
+    snprintf(e->type, sizeof(e->type), "%s", type);
+    e->param[0] = '\0';
+    va_start(ap, fmt);
+    vsnprintf(e->message, sizeof(e->message), fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+int lmx_perr_bad(struct lmx_perr *e, const char *param, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (e == NULL)
+        return LMX_EBADREQ;
+    e->status = 400;
+    snprintf(e->type, sizeof(e->type), "invalid_request_error");
+    snprintf(e->param, sizeof(e->param), "%s", param != NULL ? param : "");
+    va_start(ap, fmt);
+    vsnprintf(e->message, sizeof(e->message), fmt, ap);
+    va_end(ap);
+    return LMX_EBADREQ;
+}
+
+bool lmx_streq(const char *a, const char *b)
+{
+    return a != NULL && b != NULL && strcmp(a, b) == 0;
+}
+
+bool lmx_json_present(const json_t *v)
+{
+    return v != NULL && !json_is_null(v);
+}
+
+void lmx_json_put_flag(json_t *o, const char *k, json_t *v, bool *bad)
+{
+    if (json_object_set_new(o, k, v) < 0)
+        *bad = true;
+}
+
+void lmx_json_push_flag(json_t *a, json_t *v, bool *bad)
+{
+    if (json_array_append_new(a, v) < 0)
+        *bad = true;
+}
+
+int lmx_content_text(const json_t *c, struct lmx_buf *b)
+{
+    size_t i;
+    const json_t *p;
+
+    if (json_is_string(c))
+        return lmx_buf_append(b, json_string_value(c), json_string_length(c));
+    json_array_foreach(c, i, p) {
+        const json_t *t = json_object_get(p, "text");
+
+        if (json_is_string(t) && lmx_buf_append(b, json_string_value(t), json_string_length(t)) < 0)
+            return LMX_ENOMEM;
+    }
+    return 0;
+}
+
+const char *lmx_json_str(const json_t *o, const char *k)
+{
+    const char *s = json_string_value(json_object_get(o, k));
+
+    return s != NULL && *s != '\0' ? s : NULL;
 }
 
 int lmx_param_unsupported(const struct lmx_pcall *pc, struct lmx_perr *err, const char *k,

@@ -23,12 +23,22 @@
 bool lmx_param_internal(const char *k);
 /* A litellm_params key that is routing, credentials or prices, never a call default. */
 bool lmx_param_not_default(const char *k);
+/* The deployment's litellm_params.additional_drop_params names k. */
+bool lmx_param_dropped(const struct lmx_deployment *d, const char *k);
 /* k is one of list[0..n). */
 bool lmx_param_in(const char *k, const char *const *list, size_t n);
 
 /* Fills an adapter error. */
 void lmx_perr_set(struct lmx_perr *e, int status, const char *type, const char *param,
                   const char *fmt, ...) LMX_PRINTF(5, 6);
+/*
+ * A request that cannot be served as written: 400 invalid_request_error naming
+ * `param` (the top-level field; NULL: none). Returns LMX_EBADREQ; e may be NULL.
+ */
+int lmx_perr_bad(struct lmx_perr *e, const char *param, const char *fmt, ...) LMX_PRINTF(3, 4);
+/* Fills an adapter error (no param) and returns rc, for `return lmx_perr_fail(err, rc, ...)`. */
+int lmx_perr_fail(struct lmx_perr *e, int rc, int status, const char *type, const char *fmt, ...)
+    LMX_PRINTF(5, 6);
 
 /*
  * An OpenAI parameter the provider has no equivalent for: returns 0 when the
@@ -41,6 +51,20 @@ int lmx_param_unsupported(const struct lmx_pcall *pc, struct lmx_perr *err, cons
 int lmx_json_append(const json_t *o, struct lmx_buf *b);
 /* Sets o[k] = v (stolen); returns 0 or LMX_ENOMEM. */
 int lmx_json_put(json_t *o, const char *k, json_t *v);
+/* a and b are both strings and equal. */
+bool lmx_streq(const char *a, const char *b);
+/* v is there and not JSON null. */
+bool lmx_json_present(const json_t *v);
+/*
+ * json_object_set_new / json_array_append_new (v stolen) that set *bad on a
+ * failure (NULL v, no memory), so a builder checks once at the end.
+ */
+void lmx_json_put_flag(json_t *o, const char *k, json_t *v, bool *bad);
+void lmx_json_push_flag(json_t *a, json_t *v, bool *bad);
+/* The text of an OpenAI content value: a string, or its text parts joined, appended to b. */
+int lmx_content_text(const json_t *c, struct lmx_buf *b);
+/* o[k] when it is a non-empty string, else NULL. */
+const char *lmx_json_str(const json_t *o, const char *k);
 /* An integer or real value as a whole number; 0 for anything else. */
 long long lmx_json_int(const json_t *v);
 

@@ -5,8 +5,9 @@
  * Which provider has which quirk is data in the preset table
  * (config/providers.c); this file only knows how to apply a fix. Every
  * function is pure (no I/O, no global state): the proxy calls them on the
- * events it relays. Not here: request rewrites (parameter maps), which belong
- * to the adapters.
+ * events it relays, and on the request bodies it sends on the fast path when
+ * a provider's rules differ from OpenAI's (Mistral's tool-call ids). Not here:
+ * parameter maps of families with their own wire format (the adapters).
  */
 #include "core/lmx.h"
 
@@ -15,6 +16,7 @@
 
 #include "core/alloc.h"
 #include "core/err.h"
+#include "provider/params.h"
 #include "provider/quirks.h"
 
 unsigned lmx_quirks_for(const struct lmx_deployment *d)
@@ -308,4 +310,189 @@ int lmx_quirk_auth_lines(
     if (err == 0 && (flags & LMX_Q_SUBSCRIPTION_KEY))
         err = put_line(lines, &n, max, store, store_len, &used, "api-subscription-key", "", key);
     return err < 0 ? err : (int)n;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Request fixes (sent bodies) */
+
+static bool mistral_id_ok(const char *id)
+{
+    size_t n = 0;
+
+    for (; id[n] != '\0'; n++)
+        if (!((id[n] >= '0' && id[n] <= '9') || (id[n] >= 'a' && id[n] <= 'z') ||
+              (id[n] >= 'A' && id[n] <= 'Z')))
+            return false;
+    return n == 9;
+}
+
+/*
+ * A tool-call id as Mistral takes it: a valid one as is, any other as 9
+ * base-62 digits of its FNV-1a hash, so that an assistant's call and the tool
+ * result naming it still match. Returns 1 when *v was replaced, 0, or LMX_ENOMEM.
+ */
+static int mistral_id(json_t *obj, const char *key)
+{
+    static const char digits[] =
+        "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    const char *id = json_string_value(json_object_get(obj, key));
+    uint64_t h = 14695981039346656037ull;
+    char out[10];
+
+    if (id == NULL || mistral_id_ok(id))
+        return 0;
+    for (const char *p = id; *p != '\0'; p++) {
+        h ^= (unsigned char)*p;
+        h *= 1099511628211ull;
+    }
+    for (int i = 0; i < 9; i++) {
+        out[i] = digits[h % 62];
+        h /= 62;
+    }
+    out[9] = '\0';
+    return json_object_set_new(obj, key, json_string(out)) < 0 ? LMX_ENOMEM : 1;
+}
+
+static bool empty_content(const json_t *c)
+{
+    return c == NULL || json_is_null(c) || (json_is_string(c) && json_string_length(c) == 0) ||
+           (json_is_array(c) && json_array_size(c) == 0);
+}
+
+/* One message by Mistral's rules; *drop set for an empty assistant turn. */
+static int mistral_message(json_t *m, bool *drop)
+{
+    const char *role = json_string_value(json_object_get(m, "role"));
+    bool tool = role != NULL && strcmp(role, "tool") == 0;
+    json_t *v, *calls, *c;
+    const char *k;
+    void *tmp;
+    size_t i;
+    int n = 0, r;
+
+    *drop = false;
+    json_object_foreach_safe(m, tmp, k, v) {
+        if (json_is_null(v)) {
+            json_object_del(m, k);
+            n++;
+        }
+    }
+    v = json_object_get(m, "name");
+    if (v != NULL && (!tool || !json_is_string(v) || json_string_length(v) == 0)) {
+        json_object_del(m, "name");
+        n++;
+    }
+    if (tool && (r = mistral_id(m, "tool_call_id")) != 0) {
+        if (r < 0)
+            return r;
+        n++;
+    }
+    if (role == NULL || strcmp(role, "assistant") != 0)
+        return n;
+    calls = json_object_get(m, "tool_calls");
+    json_array_foreach(calls, i, c) {
+        json_object_foreach_safe(c, tmp, k, v) {
+            if (strcmp(k, "id") != 0 && strcmp(k, "type") != 0 && strcmp(k, "function") != 0) {
+                json_object_del(c, k);
+                n++;
+            }
+        }
+        if ((r = mistral_id(c, "id")) < 0)
+            return r;
+        n += r;
+    }
+    *drop = empty_content(json_object_get(m, "content")) && json_array_size(calls) == 0 &&
+            json_object_get(m, "function_call") == NULL;
+    return n;
+}
+
+static int mistral_request(json_t *body)
+{
+    json_t *msgs = json_object_get(body, "messages"), *v;
+    int n = 0, r;
+
+    for (size_t i = 0; i < json_array_size(msgs);) {
+        bool drop;
+
+        if (!json_is_object(json_array_get(msgs, i))) {
+            i++;
+            continue;
+        }
+        r = mistral_message(json_array_get(msgs, i), &drop);
+        if (r < 0)
+            return r;
+        n += r;
+        if (drop) {
+            json_array_remove(msgs, i);
+            n++;
+        } else {
+            i++;
+        }
+    }
+    v = json_object_get(body, "tool_choice");
+    if (json_is_object(v) || (json_is_string(v) && strcmp(json_string_value(v), "required") == 0)) {
+        if (json_object_set_new(body, "tool_choice", json_string("any")) < 0)
+            return LMX_ENOMEM;
+        n++;
+    }
+    v = json_object_get(body, "seed");
+    if (v != NULL) {
+        if (json_object_get(body, "random_seed") == NULL &&
+            json_object_set(body, "random_seed", v) < 0)
+            return LMX_ENOMEM;
+        json_object_del(body, "seed");
+        n++;
+    }
+    return n;
+}
+
+int lmx_quirk_fix_request_json(unsigned flags, json_t *body)
+{
+    if (!json_is_object(body))
+        return 0;
+    if (flags & LMX_Q_MISTRAL_REQUEST)
+        return mistral_request(body);
+    return 0;
+}
+
+/* Whether a Mistral body can need a fix at all: ids, names, nulls, tool_choice, seed, turns. */
+static bool request_may_need_fix(unsigned flags, const char *p, size_t len)
+{
+    static const char *const keys[] = {"\"tool_call", "\"name\"", "null", "\"tool_choice\"",
+                                       "\"seed\"", "\"assistant\""};
+
+    if ((flags & LMX_Q_MISTRAL_REQUEST) == 0)
+        return false;
+    for (size_t i = 0; i < LMX_ARRAY_SIZE(keys); i++)
+        if (memmem(p, len, keys[i], strlen(keys[i])) != NULL)
+            return true;
+    return false;
+}
+
+int lmx_quirk_fix_request(unsigned flags, struct lmx_buf *body)
+{
+    struct lmx_buf out;
+    json_t *root;
+    int n;
+
+    if ((flags & LMX_Q_REQUEST_FIXED) == 0 || body->data == NULL ||
+        !request_may_need_fix(flags, body->data, body->len))
+        return 0;
+    root = json_loadb(body->data, body->len, 0, NULL);
+    if (root == NULL)
+        return 0;
+    n = lmx_quirk_fix_request_json(flags, root);
+    if (n > 0) {
+        lmx_buf_init(&out, body->max);
+        n = lmx_json_append(root, &out); /* reals as the client's numbers, not 17 digits */
+        if (n == 0) {
+            lmx_buf_release(body);
+            *body = out;
+            out.data = NULL;
+            n = 1;
+        }
+        lmx_buf_release(&out);
+    }
+    json_decref(root);
+    return n;
 }

@@ -70,10 +70,18 @@
 #define LMX_Q_CACHE_HIT_TOKENS (1u << 25)
 /* no tools; strict user/assistant alternation (Perplexity) */
 #define LMX_Q_NO_TOOLS (1u << 26)
+/* request side, fixed by lmx_quirk_fix_request (Mistral): tool-call ids must be 9
+   alphanumerics (others are mapped to 9, the same id always to the same 9);
+   tool_choice "required" or an object becomes "any"; seed becomes random_seed;
+   `name` goes except on tool messages, null fields of messages go (422
+   otherwise), and so do empty assistant turns */
+#define LMX_Q_MISTRAL_REQUEST (1u << 27)
 
 /* The quirks lmx_quirk_fix_event / lmx_quirk_fix_chunk act on. */
 #define LMX_Q_FIXED \
     (LMX_Q_DELTA_REASONING | LMX_Q_USAGE_IN_CHOICE | LMX_Q_EMPTY_TOOL_ID | LMX_Q_XGROQ_USAGE)
+/* The quirks lmx_quirk_fix_request acts on (the request body, before it is sent). */
+#define LMX_Q_REQUEST_FIXED (LMX_Q_MISTRAL_REQUEST)
 
 /* ------------------------------------------------------------------------ */
 /* Lookups (defined in config/providers.c, next to the table) */
@@ -111,6 +119,22 @@ int lmx_quirk_fix_chunk(unsigned flags, json_t *chunk);
  * own check decides about that), or LMX_ENOMEM / LMX_ETOOBIG.
  */
 int lmx_quirk_fix_event(unsigned flags, const char *data, size_t len, struct lmx_buf *out);
+
+/*
+ * Applies the request-side quirks in `flags` to a parsed request body (chat
+ * or completions, OpenAI format), in place. Returns how many edits were made
+ * (0 = unchanged), or LMX_ENOMEM.
+ */
+int lmx_quirk_fix_request_json(unsigned flags, json_t *body);
+
+/*
+ * The same on the JSON text of a request body about to be sent on the fast
+ * path: `body` is rewritten when a fix applies. A cheap byte scan first: a
+ * body that cannot need a fix is not parsed. Returns 1 when rewritten, 0 when
+ * unchanged (also when it is not a JSON object), or LMX_ENOMEM / LMX_ETOOBIG
+ * (body then unchanged).
+ */
+int lmx_quirk_fix_request(unsigned flags, struct lmx_buf *body);
 
 /*
  * The credential header lines for `key` under the auth style in `flags`

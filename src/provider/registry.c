@@ -21,6 +21,7 @@
 #include "provider/ollama.h"
 #include "provider/provider.h"
 #include "provider/tgi.h"
+#include "provider/replicate.h"
 #include "provider/sagemaker.h"
 #include "provider/vertex.h"
 #include "provider/watsonx.h"
@@ -47,6 +48,7 @@ static const struct lmx_provider_entry families[] = {
     {"voyage", &lmx_provider_voyage_ops},
     {"predibase", &lmx_provider_predibase_ops},
     {"triton", &lmx_provider_triton_ops},
+    {"replicate", &lmx_provider_replicate_ops},
     {NULL, NULL},
 };
 /* clang-format on */

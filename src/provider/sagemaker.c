@@ -88,9 +88,7 @@ static bool has_prefix(const char *s, const char *prefix)
 
 static const char *lp_str(const struct lmx_deployment *d, const char *key)
 {
-    const char *v = json_string_value(json_object_get(d->litellm_params, key));
-
-    return v != NULL && *v != '\0' ? v : NULL;
+    return lmx_json_str(d->litellm_params, key);
 }
 
 static int nomem(struct lmx_perr *err)
@@ -117,18 +115,6 @@ static const char *const own_keys[] = {
 };
 /* clang-format on */
 
-static bool dropped(const struct lmx_pcall *pc, const char *key)
-{
-    json_t *a = json_object_get(pc->dep->litellm_params, "additional_drop_params");
-    size_t i;
-    json_t *v;
-
-    json_array_foreach(a, i, v) {
-        if (json_is_string(v) && strcmp(json_string_value(v), key) == 0)
-            return true;
-    }
-    return false;
-}
 
 /* ------------------------------------------------------------------------ */
 /* The TGI prompt: a chat template chosen by name */
@@ -381,7 +367,7 @@ static int tgi_body(struct lmx_pcall *pc, struct sm_state *st, json_t **out, str
         goto out;
     json_object_foreach((json_t *)pc->req, k, v) {
         if (json_is_null(v) || lmx_param_internal(k) ||
-            lmx_param_in(k, own_keys, LMX_ARRAY_SIZE(own_keys)) || dropped(pc, k))
+            lmx_param_in(k, own_keys, LMX_ARRAY_SIZE(own_keys)) || lmx_param_dropped(pc->dep, k))
             continue;
         e = tgi_param(pc, params, k, v, err);
         if (e == LMX_ENOMEM)
@@ -430,7 +416,7 @@ static int chat_body(struct lmx_pcall *pc, json_t **out, struct lmx_perr *err)
         goto fail;
     json_object_foreach((json_t *)pc->req, k, v) {
         if (json_is_null(v) || lmx_param_internal(k) ||
-            lmx_param_in(k, own_keys, LMX_ARRAY_SIZE(own_keys)) || dropped(pc, k))
+            lmx_param_in(k, own_keys, LMX_ARRAY_SIZE(own_keys)) || lmx_param_dropped(pc->dep, k))
             continue;
         if (json_object_set(body, k, v) < 0)
             goto fail;
@@ -1015,7 +1001,6 @@ static int sm_stream_feed(struct lmx_pcall *pc, const char *p, size_t n, lmx_chu
                           struct lmx_perr *err)
 {
     struct sm_state *st = pc->state;
-    int e;
 
     if (st == NULL) {
         lmx_perr_set(err, 500, "internal_server_error", NULL, "sagemaker stream without a request");
@@ -1025,20 +1010,8 @@ static int sm_stream_feed(struct lmx_pcall *pc, const char *p, size_t n, lmx_chu
     st->ud = ud;
     st->err = err;
     st->cb_err = 0;
-    e = lmx_es_decoder_feed(&st->dec, p, n, on_message, st);
-    if (e < 0 && e != st->cb_err && err->message[0] == '\0') {
-        if (e == LMX_ETOOBIG)
-            lmx_perr_set(err, 500, "internal_server_error", NULL,
-                         "sagemaker sent an eventstream message larger than %u bytes",
-                         STREAM_MSG_MAX);
-        else if (e == LMX_ENOMEM)
-            nomem(err);
-        else
-            lmx_perr_set(err, 500, "internal_server_error", NULL,
-                         "sagemaker sent a malformed eventstream message (bad length, CRC or "
-                         "header)");
-    }
-    return e;
+    return lmx__aws_es_feed(&st->dec, p, n, on_message, st, &st->cb_err, "sagemaker",
+                            STREAM_MSG_MAX, err);
 }
 
 static int sm_stream_end(struct lmx_pcall *pc, lmx_chunk_cb cb, void *ud, struct lmx_perr *err)
@@ -1054,13 +1027,9 @@ static int sm_stream_end(struct lmx_pcall *pc, lmx_chunk_cb cb, void *ud, struct
     st->ud = ud;
     st->err = err;
     st->cb_err = 0;
-    if (st->dec.failed < 0)
-        return st->dec.failed;
-    if (lmx_es_decoder_partial(&st->dec)) {
-        lmx_perr_set(err, 500, "internal_server_error", NULL,
-                     "sagemaker stream ended in the middle of an eventstream message");
-        return LMX_EUPSTREAM;
-    }
+    e = lmx__aws_es_end(&st->dec, "sagemaker", err);
+    if (e < 0)
+        return e;
     if (st->line.len > 0) {
         /* a last line without its end of line */
         e = on_line(st, st->line.data, st->line.len);

@@ -7,8 +7,10 @@
  */
 #include "core/lmx.h"
 
+#include <ctype.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -16,6 +18,8 @@
 
 #include "core/alloc.h"
 #include "core/err.h"
+#include "core/util.h"
+#include "provider/params.h"
 #include "provider/token.h"
 
 #define TOKEN_ROWS    256
@@ -173,4 +177,114 @@ int lmx_token_accept(const char *key, const char *body, size_t len, double now, 
 out:
     json_decref(root);
     return rc;
+}
+
+int lmx_token_take(const char *key, char **token)
+{
+    char *t = lmx_malloc(LMX_TOKEN_MAX);
+
+    if (t == NULL)
+        return LMX_ENOMEM;
+    if (!lmx_token_get(key, lmx_wall_s(), t, LMX_TOKEN_MAX)) {
+        lmx_free(t);
+        return 0;
+    }
+    lmx_free(*token);
+    *token = t;
+    return 1;
+}
+
+int lmx_token_request(struct lmx_upreq *tok, const char *url)
+{
+    int rc;
+
+    tok->method = "POST";
+    rc = lmx_buf_puts(&tok->url, url);
+    if (rc == 0)
+        rc = lmx_upreq_header(tok, "Content-Type", "application/x-www-form-urlencoded");
+    if (rc == 0)
+        rc = lmx_upreq_header(tok, "Accept", "application/json");
+    return rc < 0 ? LMX_ENOMEM : 0;
+}
+
+int lmx_token_form_escape(struct lmx_buf *b, const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    int rc = 0;
+
+    for (const unsigned char *p = (const unsigned char *)s; rc == 0 && *p; p++) {
+        char esc[3] = {'%', hex[*p >> 4], hex[*p & 15]};
+
+        if (isalnum(*p) || strchr("-._~", *p) != NULL)
+            rc = lmx_buf_append(b, p, 1);
+        else
+            rc = lmx_buf_append(b, esc, 3);
+    }
+    return rc < 0 ? LMX_ENOMEM : 0;
+}
+
+/* The non-empty string at a dot-separated path of root ("errors.0.message"), or NULL. */
+static const char *string_at(const json_t *root, const char *path)
+{
+    const json_t *v = root;
+    char seg[64];
+
+    while (v != NULL && *path != '\0') {
+        size_t n = strcspn(path, ".");
+        unsigned long i;
+        char *end;
+
+        snprintf(seg, sizeof(seg), "%.*s", (int)LMX_MIN(n, sizeof(seg) - 1), path);
+        i = strtoul(seg, &end, 10);
+        if (isdigit((unsigned char)seg[0]) && *end == '\0')
+            v = json_array_get(v, i); /* NULL when v is not an array */
+        else
+            v = json_object_get(v, seg); /* NULL when v is not an object */
+        path += n;
+        if (*path == '.')
+            path++;
+    }
+    return json_string_value(v) != NULL && *json_string_value(v) != '\0' ? json_string_value(v)
+                                                                       : NULL;
+}
+
+int lmx_token_answer(const char *key, long status, const char *body, size_t len,
+                     const struct lmx_token_words *w, char **token, struct lmx_perr *err)
+{
+    const char *why = NULL;
+    char *t;
+    int rc;
+
+    if (status < 200 || status >= 300) {
+        json_t *root = json_loadb(body != NULL ? body : "", len, 0, NULL);
+        const char *e = NULL;
+        char what[256];
+
+        for (size_t i = 0; e == NULL && w->reasons[i] != NULL; i++)
+            e = string_at(root, w->reasons[i]);
+        snprintf(what, sizeof(what), "%s", e != NULL ? e : "no reason given");
+        json_decref(root);
+        if (status == 400 || status == 401 || status == 403) {
+            lmx_perr_set(err, 401, "auth_error", NULL, "%s (status %ld): %s", w->refused, status,
+                         what);
+            return LMX_EAUTH;
+        }
+        lmx_perr_set(err, status == 429 ? 429 : 503,
+                     status == 429 ? "rate_limit_error" : "internal_server_error", NULL,
+                     "%s status %ld%s: %s", w->answered, status, w->about, what);
+        return LMX_EUPSTREAM;
+    }
+    t = lmx_malloc(LMX_TOKEN_MAX);
+    if (t == NULL)
+        return LMX_ENOMEM;
+    rc = lmx_token_accept(key, body, len, lmx_wall_s(), t, LMX_TOKEN_MAX, &why);
+    if (rc < 0) {
+        lmx_free(t);
+        lmx_perr_set(err, 503, "internal_server_error", NULL, "%s%s%s", w->bad_answer,
+                     why != NULL ? why : lmx_strerror(rc), w->bad_about);
+        return rc;
+    }
+    lmx_free(*token);
+    *token = t;
+    return 0;
 }

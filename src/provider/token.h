@@ -20,7 +20,9 @@
 
 #include <stddef.h>
 
+#include "core/buf.h"
 #include "core/lmx.h"
+#include "provider/provider.h"
 
 #define LMX_TOKEN_MARGIN 300.0 /* seconds before expiry a token stops being handed out */
 #define LMX_TOKEN_KEY_LEN 64   /* hex SHA-256, without the NUL */
@@ -62,5 +64,49 @@ void lmx_token_clear(void);
  */
 int lmx_token_accept(const char *key, const char *body, size_t len, double now, char *out,
                      size_t cap, const char **why);
+
+/*
+ * The token cached under key, valid as for lmx_token_get, as a new
+ * lmx_malloc'd string in *token (the old one freed). Returns 1 when found, 0
+ * when not (*token untouched), LMX_ENOMEM.
+ */
+int lmx_token_take(const char *key, char **token);
+
+/*
+ * Starts a token request: POST to url with a form-encoded body (the caller
+ * appends the fields to tok->body) and a JSON answer asked for. Returns 0 or
+ * LMX_ENOMEM.
+ */
+int lmx_token_request(struct lmx_upreq *tok, const char *url);
+
+/* Appends s form-urlencoded (application/x-www-form-urlencoded). Returns 0 or LMX_ENOMEM. */
+int lmx_token_form_escape(struct lmx_buf *b, const char *s);
+
+/*
+ * How an adapter words what its token endpoint answered. Messages are
+ *   400/401/403     "<refused> (status N): <reason>"            401 auth_error
+ *   other non-2xx   "<answered> status N<about>: <reason>"      429 or 503
+ *   2xx, no token   "<bad_answer><why><bad_about>"              503
+ * where <reason> is the first non-empty string at one of the `reasons` paths
+ * of the error body (dot-separated keys; a number indexes an array, e.g.
+ * "errors.0.message"), else "no reason given".
+ */
+struct lmx_token_words {
+    const char *const *reasons; /* NULL-terminated */
+    const char *refused;
+    const char *answered;
+    const char *about;
+    const char *bad_answer;
+    const char *bad_about;
+};
+
+/*
+ * The token step's answer: a 2xx one is accepted (lmx_token_accept under
+ * key) into *token (a new lmx_malloc'd string, the old one freed); any other
+ * fills *err as `w` says. Returns 0, LMX_EAUTH or LMX_EUPSTREAM with *err
+ * filled, or LMX_ENOMEM with *err left to the caller (its own wording).
+ */
+int lmx_token_answer(const char *key, long status, const char *body, size_t len,
+                     const struct lmx_token_words *w, char **token, struct lmx_perr *err);
 
 #endif

@@ -43,7 +43,6 @@
 
 #include <ctype.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +56,7 @@
 #include "core/util.h"
 #include "provider/anthropic.h"
 #include "provider/gemini.h"
+#include "provider/params.h"
 #include "provider/token.h"
 #include "provider/vertex.h"
 #include "upstream/sse.h"
@@ -107,33 +107,10 @@ struct vtx_call {
 /* ------------------------------------------------------------------------ */
 /* Helpers */
 
-static int fail(struct lmx_perr *e, int rc, int status, const char *type, const char *fmt, ...)
-    LMX_PRINTF(5, 6);
-
-static int fail(struct lmx_perr *e, int rc, int status, const char *type, const char *fmt, ...)
-{
-    va_list ap;
-
-    e->status = status;
-    snprintf(e->type, sizeof(e->type), "%s", type);
-    e->param[0] = '\0';
-    va_start(ap, fmt);
-    vsnprintf(e->message, sizeof(e->message), fmt, ap);
-    va_end(ap);
-    return rc;
-}
-
 static int oom(struct lmx_perr *e)
 {
-    return fail(e, LMX_ENOMEM, 503, "internal_server_error",
-                "vertex_ai: out of memory building the request");
-}
-
-static const char *sget(const json_t *o, const char *k)
-{
-    const char *s = json_string_value(json_object_get(o, k));
-
-    return s != NULL && *s != '\0' ? s : NULL;
+    return lmx_perr_fail(e, LMX_ENOMEM, 503, "internal_server_error",
+                         "vertex_ai: out of memory building the request");
 }
 
 static const char *env(const char *name)
@@ -159,23 +136,6 @@ static int b64url(struct lmx_buf *out, const unsigned char *p, size_t n)
         char q[4] = {tab[v >> 18 & 63], tab[v >> 12 & 63], tab[v >> 6 & 63], tab[v & 63]};
 
         rc = lmx_buf_append(out, q, n - i >= 3 ? 4 : n - i + 1);
-    }
-    return rc;
-}
-
-/* Appends s form-urlencoded (application/x-www-form-urlencoded). */
-static int form_escape(struct lmx_buf *b, const char *s)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    int rc = 0;
-
-    for (const unsigned char *p = (const unsigned char *)s; rc == 0 && *p; p++) {
-        char esc[3] = {'%', hex[*p >> 4], hex[*p & 15]};
-
-        if (isalnum(*p) || strchr("-._~", *p) != NULL)
-            rc = lmx_buf_append(b, p, 1);
-        else
-            rc = lmx_buf_append(b, esc, 3);
     }
     return rc;
 }
@@ -268,7 +228,7 @@ static char *dup_or_null(const char *s)
 /* Fills c from a parsed key file; on failure c->error says why. Returns 0 or -1. */
 static int cred_parse(struct vtx_cred *c, const json_t *root)
 {
-    const char *type = sget(root, "type");
+    const char *type = lmx_json_str(root, "type");
     const char *names[3];
 
     if (!json_is_object(root)) {
@@ -277,13 +237,14 @@ static int cred_parse(struct vtx_cred *c, const json_t *root)
     }
     if (type != NULL && strcmp(type, "authorized_user") == 0) {
         c->user = true;
-        c->client_id = dup_or_null(sget(root, "client_id"));
-        c->client_secret = dup_or_null(sget(root, "client_secret"));
-        c->refresh_token = dup_or_null(sget(root, "refresh_token"));
-        c->client_email = dup_or_null(sget(root, "client_id"));
-        c->project_id = dup_or_null(sget(root, "quota_project_id"));
-        c->token_uri = lmx_strdup(sget(root, "token_uri") != NULL ? sget(root, "token_uri")
-                                                                  : DEFAULT_TOKEN_URI);
+        c->client_id = dup_or_null(lmx_json_str(root, "client_id"));
+        c->client_secret = dup_or_null(lmx_json_str(root, "client_secret"));
+        c->refresh_token = dup_or_null(lmx_json_str(root, "refresh_token"));
+        c->client_email = dup_or_null(lmx_json_str(root, "client_id"));
+        c->project_id = dup_or_null(lmx_json_str(root, "quota_project_id"));
+        c->token_uri = lmx_strdup(lmx_json_str(root, "token_uri") != NULL
+                                      ? lmx_json_str(root, "token_uri")
+                                      : DEFAULT_TOKEN_URI);
         if (c->client_id == NULL || c->client_secret == NULL || c->refresh_token == NULL ||
             c->token_uri == NULL) {
             snprintf(c->error, sizeof(c->error),
@@ -304,18 +265,20 @@ static int cred_parse(struct vtx_cred *c, const json_t *root)
                  type);
         return -1;
     }
-    c->client_email = dup_or_null(sget(root, "client_email"));
-    c->key_id = dup_or_null(sget(root, "private_key_id"));
-    c->project_id = dup_or_null(sget(root, "project_id"));
-    c->token_uri =
-        lmx_strdup(sget(root, "token_uri") != NULL ? sget(root, "token_uri") : DEFAULT_TOKEN_URI);
-    if (c->client_email == NULL || sget(root, "private_key") == NULL || c->token_uri == NULL) {
+    c->client_email = dup_or_null(lmx_json_str(root, "client_email"));
+    c->key_id = dup_or_null(lmx_json_str(root, "private_key_id"));
+    c->project_id = dup_or_null(lmx_json_str(root, "project_id"));
+    c->token_uri = lmx_strdup(lmx_json_str(root, "token_uri") != NULL
+                                  ? lmx_json_str(root, "token_uri")
+                                  : DEFAULT_TOKEN_URI);
+    if (c->client_email == NULL || lmx_json_str(root, "private_key") == NULL ||
+        c->token_uri == NULL) {
         snprintf(c->error, sizeof(c->error),
                  "service account credentials need client_email and private_key");
         return -1;
     }
     {
-        const char *pem = sget(root, "private_key");
+        const char *pem = lmx_json_str(root, "private_key");
         BIO *bio = BIO_new_mem_buf(pem, (int)strlen(pem));
 
         c->pkey = bio != NULL ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL) : NULL;
@@ -405,7 +368,7 @@ static const struct vtx_cred *cred_get(const char *source, bool is_json, struct 
         cred_load(c, is_json);
     }
     if (c->failed_at > 0)
-        fail(err, LMX_EAUTH, 401, "auth_error", "vertex_ai: %s", c->error);
+        lmx_perr_fail(err, LMX_EAUTH, 401, "auth_error", "vertex_ai: %s", c->error);
     else
         ok = c;
     pthread_mutex_unlock(&cred_lock);
@@ -437,10 +400,10 @@ static const struct vtx_cred *cred_of(const struct lmx_deployment *d, struct lmx
         s = env("GOOGLE_APPLICATION_CREDENTIALS");
     }
     if (s == NULL) {
-        fail(err, LMX_EAUTH, 401, "auth_error",
-             "vertex_ai: no credentials for deployment '%s' (set litellm_params."
-             "vertex_credentials or GOOGLE_APPLICATION_CREDENTIALS)",
-             d->model != NULL ? d->model : "");
+        lmx_perr_fail(err, LMX_EAUTH, 401, "auth_error",
+                      "vertex_ai: no credentials for deployment '%s' (set litellm_params."
+                      "vertex_credentials or GOOGLE_APPLICATION_CREDENTIALS)",
+                      d->model != NULL ? d->model : "");
         return NULL;
     }
     if (!is_json) {
@@ -528,7 +491,6 @@ static int vtx_token_prepare(struct lmx_pcall *pc, struct lmx_upreq *tok, struct
 {
     struct vtx_call *vc = call_get(pc);
     const struct vtx_cred *c;
-    char *t;
     int rc;
 
     if (vc == NULL)
@@ -537,29 +499,22 @@ static int vtx_token_prepare(struct lmx_pcall *pc, struct lmx_upreq *tok, struct
     if (c == NULL)
         return LMX_EAUTH;
     vc->cred = c;
-    t = lmx_malloc(LMX_TOKEN_MAX);
-    if (t == NULL)
-        return oom(err);
-    if (lmx_token_get(c->key, lmx_wall_s(), t, LMX_TOKEN_MAX)) {
-        lmx_free(vc->token);
-        vc->token = t;
-        return 0;
-    }
-    lmx_free(t);
-    tok->method = "POST";
-    rc = lmx_buf_puts(&tok->url, c->token_uri);
+    rc = lmx_token_take(c->key, &vc->token);
+    if (rc != 0)
+        return rc < 0 ? oom(err) : 0;
+    rc = lmx_token_request(tok, c->token_uri);
     if (rc == 0 && c->user)
         rc = lmx_buf_puts(&tok->body, "grant_type=refresh_token&client_id=");
     if (rc == 0 && c->user)
-        rc = form_escape(&tok->body, c->client_id);
+        rc = lmx_token_form_escape(&tok->body, c->client_id);
     if (rc == 0 && c->user)
         rc = lmx_buf_puts(&tok->body, "&client_secret=");
     if (rc == 0 && c->user)
-        rc = form_escape(&tok->body, c->client_secret);
+        rc = lmx_token_form_escape(&tok->body, c->client_secret);
     if (rc == 0 && c->user)
         rc = lmx_buf_puts(&tok->body, "&refresh_token=");
     if (rc == 0 && c->user)
-        rc = form_escape(&tok->body, c->refresh_token);
+        rc = lmx_token_form_escape(&tok->body, c->refresh_token);
     if (rc == 0 && !c->user)
         rc = lmx_buf_puts(&tok->body, "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3A"
                                       "jwt-bearer&assertion=");
@@ -567,15 +522,11 @@ static int vtx_token_prepare(struct lmx_pcall *pc, struct lmx_upreq *tok, struct
         rc = lmx_vertex_jwt(c->client_email, c->key_id, c->token_uri, LMX_VERTEX_SCOPE,
                             (long long)lmx_wall_s(), c->pkey, &tok->body);
         if (rc == LMX_EBADREQ)
-            return fail(err, LMX_EAUTH, 401, "auth_error",
-                        "vertex_ai: cannot sign a token request with the key of service "
-                        "account '%s'",
-                        c->client_email);
+            return lmx_perr_fail(err, LMX_EAUTH, 401, "auth_error",
+                                 "vertex_ai: cannot sign a token request with the key of service "
+                                 "account '%s'",
+                                 c->client_email);
     }
-    if (rc == 0)
-        rc = lmx_upreq_header(tok, "Content-Type", "application/x-www-form-urlencoded");
-    if (rc == 0)
-        rc = lmx_upreq_header(tok, "Accept", "application/json");
     if (rc < 0)
         return oom(err);
     return 1;
@@ -584,49 +535,24 @@ static int vtx_token_prepare(struct lmx_pcall *pc, struct lmx_upreq *tok, struct
 static int vtx_token_done(struct lmx_pcall *pc, long status, const char *body, size_t len,
                           struct lmx_perr *err)
 {
+    static const char *const reasons[] = {"error_description", "error", "error.message", NULL};
     struct vtx_call *vc = pc->state;
     const struct vtx_cred *c = vc != NULL ? vc->cred : NULL;
-    const char *why = NULL;
-    char *t;
+    char refused[sizeof(err->message)], about[sizeof(err->message)], bad[sizeof(err->message)];
+    struct lmx_token_words w = {reasons, refused, "vertex_ai: the token endpoint answered", about,
+                                "vertex_ai: ", bad};
     int rc;
 
     if (c == NULL)
-        return fail(err, LMX_EINTERNAL, 500, "internal_server_error",
-                    "vertex_ai: a token answer without a token request");
-    if (status < 200 || status >= 300) {
-        json_t *root = json_loadb(body != NULL ? body : "", len, 0, NULL);
-        const char *e = sget(root, "error_description");
-        char what[256];
-
-        if (e == NULL)
-            e = sget(root, "error");
-        if (e == NULL)
-            e = sget(json_object_get(root, "error"), "message");
-        snprintf(what, sizeof(what), "%s", e != NULL ? e : "no reason given");
-        json_decref(root);
-        if (status == 400 || status == 401 || status == 403)
-            return fail(err, LMX_EAUTH, 401, "auth_error",
-                        "vertex_ai: the token endpoint refused the credentials of %s '%s' "
-                        "(status %ld): %s",
-                        c->user ? "user client" : "service account", c->client_email, status,
-                        what);
-        return fail(err, LMX_EUPSTREAM, status == 429 ? 429 : 503,
-                    status == 429 ? "rate_limit_error" : "internal_server_error",
-                    "vertex_ai: the token endpoint answered status %ld for '%s': %s", status,
-                    c->client_email, what);
-    }
-    t = lmx_malloc(LMX_TOKEN_MAX);
-    if (t == NULL)
-        return oom(err);
-    rc = lmx_token_accept(c->key, body, len, lmx_wall_s(), t, LMX_TOKEN_MAX, &why);
-    if (rc < 0) {
-        lmx_free(t);
-        return fail(err, rc, 503, "internal_server_error", "vertex_ai: %s (credentials of '%s')",
-                    why != NULL ? why : lmx_strerror(rc), c->client_email);
-    }
-    lmx_free(vc->token);
-    vc->token = t;
-    return 0;
+        return lmx_perr_fail(err, LMX_EINTERNAL, 500, "internal_server_error",
+                             "vertex_ai: a token answer without a token request");
+    snprintf(refused, sizeof(refused),
+             "vertex_ai: the token endpoint refused the credentials of %s '%s'",
+             c->user ? "user client" : "service account", c->client_email);
+    snprintf(about, sizeof(about), " for '%s'", c->client_email);
+    snprintf(bad, sizeof(bad), " (credentials of '%s')", c->client_email);
+    rc = lmx_token_answer(c->key, status, body, len, &w, &vc->token, err);
+    return rc == LMX_ENOMEM ? oom(err) : rc;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -635,7 +561,7 @@ static int vtx_token_done(struct lmx_pcall *pc, long status, const char *body, s
 /* The location and project of a deployment (borrowed strings). */
 static const char *location_of(const struct lmx_deployment *d)
 {
-    const char *l = sget(d->litellm_params, "vertex_location");
+    const char *l = lmx_json_str(d->litellm_params, "vertex_location");
 
     if (l == NULL)
         l = env("VERTEXAI_LOCATION");
@@ -646,7 +572,7 @@ static const char *location_of(const struct lmx_deployment *d)
 
 static const char *project_of(const struct lmx_deployment *d, const struct vtx_cred *c)
 {
-    const char *p = sget(d->litellm_params, "vertex_project");
+    const char *p = lmx_json_str(d->litellm_params, "vertex_project");
 
     if (p == NULL && c != NULL)
         p = c->project_id;
@@ -805,16 +731,16 @@ static int embed_body(struct lmx_pcall *pc, json_t **out, struct lmx_perr *err)
             if (!json_is_string(v)) {
                 json_decref(body);
                 json_decref(inst);
-                return fail(err, LMX_EBADREQ, 400, "invalid_request_error",
-                            "vertex_ai embeddings take strings; input[%zu] is not one", i);
+                return lmx_perr_fail(err, LMX_EBADREQ, 400, "invalid_request_error",
+                                     "vertex_ai embeddings take strings; input[%zu] is not one", i);
             }
             bad = bad || json_array_append_new(inst, json_pack("{s:O}", "content", v)) < 0;
         }
     } else {
         json_decref(body);
         json_decref(inst);
-        return fail(err, LMX_EBADREQ, 400, "invalid_request_error",
-                    "vertex_ai embeddings need 'input': a string or an array of strings");
+        return lmx_perr_fail(err, LMX_EBADREQ, 400, "invalid_request_error",
+                             "vertex_ai embeddings need 'input': a string or an array of strings");
     }
     bad = bad || json_object_set(body, "instances", inst) < 0;
     if (!bad && json_is_integer(dims))
@@ -840,36 +766,29 @@ static int vtx_build(struct lmx_pcall *pc, struct lmx_upreq *out, struct lmx_per
         return oom(err);
     vc->kind = kind_of(pc);
     if (pc->ep == LMX_EP_COMPLETIONS)
-        return fail(err, LMX_EBADREQ, 400, "invalid_request_error",
-                    "vertex_ai deployments serve /chat/completions and /embeddings, not "
-                    "/completions");
+        return lmx_perr_fail(err, LMX_EBADREQ, 400, "invalid_request_error",
+                             "vertex_ai deployments serve /chat/completions and /embeddings, not "
+                             "/completions");
     if (vc->kind != VK_EMBED &&
         (has_prefix(m, "mistral") || has_prefix(m, "codestral") || has_prefix(m, "jamba")))
-        return fail(err, LMX_ENOTIMPL, 501, "not_implemented",
-                    "vertex_ai/%s: Mistral and AI21 models on Vertex AI are not served by this "
-                    "build",
-                    m);
+        return lmx_perr_fail(err, LMX_ENOTIMPL, 501, "not_implemented",
+                             "vertex_ai/%s: Mistral and AI21 models on Vertex AI are not "
+                             "served by this build",
+                             m);
     if (vc->cred == NULL && (vc->cred = cred_of(pc->dep, err)) == NULL)
         return LMX_EAUTH;
-    if (vc->token == NULL) {
-        char *t = lmx_malloc(LMX_TOKEN_MAX);
-
-        if (t == NULL)
-            return oom(err);
-        if (!lmx_token_get(vc->cred->key, lmx_wall_s(), t, LMX_TOKEN_MAX)) {
-            lmx_free(t);
-            return fail(err, LMX_EAUTH, 401, "auth_error",
-                        "vertex_ai: no access token for '%s' (the token step did not run)",
-                        vc->cred->client_email);
-        }
-        vc->token = t;
-    }
+    if (vc->token == NULL && (rc = lmx_token_take(vc->cred->key, &vc->token)) <= 0)
+        return rc < 0 ? oom(err)
+                      : lmx_perr_fail(err, LMX_EAUTH, 401, "auth_error",
+                                      "vertex_ai: no access token for '%s' (the token step "
+                                      "did not run)",
+                                      vc->cred->client_email);
     project = project_of(pc->dep, vc->cred);
     if (project == NULL)
-        return fail(err, LMX_EBADREQ, 400, "invalid_request_error",
-                    "vertex_ai: no project for deployment '%s' (set vertex_project or "
-                    "VERTEXAI_PROJECT)",
-                    pc->dep->model != NULL ? pc->dep->model : "");
+        return lmx_perr_fail(err, LMX_EBADREQ, 400, "invalid_request_error",
+                             "vertex_ai: no project for deployment '%s' (set vertex_project or "
+                             "VERTEXAI_PROJECT)",
+                             pc->dep->model != NULL ? pc->dep->model : "");
 
     switch (vc->kind) {
     case VK_CLAUDE:
@@ -914,8 +833,8 @@ static int vtx_build(struct lmx_pcall *pc, struct lmx_upreq *out, struct lmx_per
         rc = LMX_ENOMEM;
     if (rc < 0)
         rc = rc == LMX_ENOMEM ? oom(err)
-                              : fail(err, rc, 413, "invalid_request_error",
-                                     "the request for provider 'vertex_ai' is too large");
+                              : lmx_perr_fail(err, rc, 413, "invalid_request_error",
+                                              "the request for provider 'vertex_ai' is too large");
 out:
     json_decref(body);
     return rc;
@@ -930,9 +849,10 @@ static int maas_parse(const char *body, size_t len, json_t **out, struct lmx_per
 
     if (!json_is_object(root) || !json_is_array(json_object_get(root, "choices"))) {
         json_decref(root);
-        return fail(err, LMX_EUPSTREAM, 500, "internal_server_error",
-                    "vertex_ai: the partner model's answer is not a chat completion: %.200s",
-                    body != NULL ? body : "");
+        return lmx_perr_fail(err, LMX_EUPSTREAM, 500, "internal_server_error",
+                             "vertex_ai: the partner model's answer is not a chat "
+                             "completion: %.200s",
+                             body != NULL ? body : "");
     }
     if (json_object_get(root, "object") == NULL)
         json_object_set_new(root, "object", json_string("chat.completion"));
@@ -952,8 +872,8 @@ static int embed_parse(struct lmx_pcall *pc, const char *body, size_t len, json_
     int rc = 0;
 
     if (!json_is_array(preds)) {
-        rc = fail(err, LMX_EUPSTREAM, 500, "internal_server_error",
-                  "vertex_ai: the embeddings answer has no predictions");
+        rc = lmx_perr_fail(err, LMX_EUPSTREAM, 500, "internal_server_error",
+                           "vertex_ai: the embeddings answer has no predictions");
         goto out;
     }
     json_array_foreach(preds, i, p) {
@@ -962,8 +882,8 @@ static int embed_parse(struct lmx_pcall *pc, const char *body, size_t len, json_
         const json_t *tc = json_object_get(json_object_get(e, "statistics"), "token_count");
 
         if (!json_is_array(vals)) {
-            rc = fail(err, LMX_EUPSTREAM, 500, "internal_server_error",
-                      "vertex_ai: prediction %zu has no embeddings.values", i);
+            rc = lmx_perr_fail(err, LMX_EUPSTREAM, 500, "internal_server_error",
+                               "vertex_ai: prediction %zu has no embeddings.values", i);
             goto out;
         }
         if (json_is_number(tc))
@@ -1027,8 +947,8 @@ static int maas_event(const char *event, size_t event_len, const char *data, siz
     chunk = json_loadb(data, len, 0, NULL);
     if (!json_is_object(chunk)) {
         json_decref(chunk);
-        return fail(vc->err, LMX_EUPSTREAM, 500, "internal_server_error",
-                    "vertex_ai: a stream event is not JSON: %.200s", data);
+        return lmx_perr_fail(vc->err, LMX_EUPSTREAM, 500, "internal_server_error",
+                             "vertex_ai: a stream event is not JSON: %.200s", data);
     }
     e = json_object_get(chunk, "error");
     if (e != NULL) {
@@ -1064,15 +984,15 @@ static int maas_feed(struct vtx_call *vc, const char *p, size_t n, bool end, lmx
     rc = end ? lmx_sse_reader_finish(&vc->sse, maas_event, vc)
              : lmx_sse_reader_feed(&vc->sse, p, n, maas_event, vc);
     if (rc < 0 && err->status == 0)
-        fail(err, rc, rc == LMX_ETOOBIG ? 502 : 500, "internal_server_error",
-             "vertex_ai: cannot read the stream: %s", lmx_strerror(rc));
+        lmx_perr_fail(err, rc, rc == LMX_ETOOBIG ? 502 : 500, "internal_server_error",
+                      "vertex_ai: cannot read the stream: %s", lmx_strerror(rc));
     return rc;
 }
 
 static int no_stream(struct lmx_perr *err)
 {
-    return fail(err, LMX_EINTERNAL, 500, "internal_server_error",
-                "vertex_ai: stream bytes for a call that is not a stream");
+    return lmx_perr_fail(err, LMX_EINTERNAL, 500, "internal_server_error",
+                         "vertex_ai: stream bytes for a call that is not a stream");
 }
 
 static int vtx_stream_feed(struct lmx_pcall *pc, const char *p, size_t n, lmx_chunk_cb cb,

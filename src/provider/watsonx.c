@@ -31,8 +31,6 @@
  */
 #include "core/lmx.h"
 
-#include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +38,7 @@
 #include "core/alloc.h"
 #include "core/err.h"
 #include "core/util.h"
+#include "provider/params.h"
 #include "provider/token.h"
 #include "provider/watsonx.h"
 #include "upstream/sse.h"
@@ -67,33 +66,10 @@ struct wx_call {
     struct lmx_perr *err;
 };
 
-static int fail(struct lmx_perr *e, int rc, int status, const char *type, const char *fmt, ...)
-    LMX_PRINTF(5, 6);
-
-static int fail(struct lmx_perr *e, int rc, int status, const char *type, const char *fmt, ...)
-{
-    va_list ap;
-
-    e->status = status;
-    snprintf(e->type, sizeof(e->type), "%s", type);
-    e->param[0] = '\0';
-    va_start(ap, fmt);
-    vsnprintf(e->message, sizeof(e->message), fmt, ap);
-    va_end(ap);
-    return rc;
-}
-
 static int oom(struct lmx_perr *e)
 {
-    return fail(e, LMX_ENOMEM, 503, "internal_server_error",
-                "watsonx: out of memory building the request");
-}
-
-static const char *sget(const json_t *o, const char *k)
-{
-    const char *s = json_string_value(json_object_get(o, k));
-
-    return s != NULL && *s != '\0' ? s : NULL;
+    return lmx_perr_fail(e, LMX_ENOMEM, 503, "internal_server_error",
+                         "watsonx: out of memory building the request");
 }
 
 /* The first set variable of a space-separated list, or NULL. */
@@ -133,22 +109,6 @@ static const char *param(const struct lmx_deployment *d, const char *k, char *bu
 static int dump_to_buf(const char *p, size_t n, void *ud)
 {
     return lmx_buf_append(ud, p, n) < 0 ? -1 : 0;
-}
-
-static int form_escape(struct lmx_buf *b, const char *s)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    int rc = 0;
-
-    for (const unsigned char *p = (const unsigned char *)s; rc == 0 && *p; p++) {
-        char esc[3] = {'%', hex[*p >> 4], hex[*p & 15]};
-
-        if (isalnum(*p) || strchr("-._~", *p) != NULL)
-            rc = lmx_buf_append(b, p, 1);
-        else
-            rc = lmx_buf_append(b, esc, 3);
-    }
-    return rc;
 }
 
 static struct wx_call *call_get(struct lmx_pcall *pc)
@@ -196,7 +156,7 @@ static const char *api_key_of(const struct lmx_deployment *d)
 /* How the deployment authenticates; *value is the token, Zen key or API key (NULL: none). */
 static enum wx_auth auth_of(const struct lmx_deployment *d, const char **value)
 {
-    const char *t = sget(d->litellm_params, "token");
+    const char *t = lmx_json_str(d->litellm_params, "token");
 
     if (t == NULL)
         t = env_first("WATSONX_TOKEN WX_TOKEN");
@@ -204,7 +164,7 @@ static enum wx_auth auth_of(const struct lmx_deployment *d, const char **value)
         *value = t;
         return WA_TOKEN;
     }
-    t = sget(d->litellm_params, "zen_api_key");
+    t = lmx_json_str(d->litellm_params, "zen_api_key");
     if (t == NULL)
         t = env_first("WATSONX_ZENAPIKEY");
     if (t != NULL) {
@@ -217,17 +177,16 @@ static enum wx_auth auth_of(const struct lmx_deployment *d, const char **value)
 
 static int no_key(const struct lmx_deployment *d, struct lmx_perr *err)
 {
-    return fail(err, LMX_EAUTH, 401, "auth_error",
-                "watsonx: no credentials for deployment '%s' (set api_key or WATSONX_APIKEY, "
-                "or token / WATSONX_TOKEN)",
-                d->model != NULL ? d->model : "");
+    return lmx_perr_fail(err, LMX_EAUTH, 401, "auth_error",
+                         "watsonx: no credentials for deployment '%s' (set api_key or "
+                         "WATSONX_APIKEY, or token / WATSONX_TOKEN)",
+                         d->model != NULL ? d->model : "");
 }
 
 static int wx_token_prepare(struct lmx_pcall *pc, struct lmx_upreq *tok, struct lmx_perr *err)
 {
     struct wx_call *wc = call_get(pc);
     const char *key, *parts[3];
-    char *t;
     int rc;
 
     if (wc == NULL)
@@ -240,71 +199,34 @@ static int wx_token_prepare(struct lmx_pcall *pc, struct lmx_upreq *tok, struct 
     parts[1] = iam_url();
     parts[2] = key;
     lmx_token_key(parts, 3, wc->key);
-    t = lmx_malloc(LMX_TOKEN_MAX);
-    if (t == NULL)
-        return oom(err);
-    if (lmx_token_get(wc->key, lmx_wall_s(), t, LMX_TOKEN_MAX)) {
-        lmx_free(wc->token);
-        wc->token = t;
-        return 0;
-    }
-    lmx_free(t);
-    tok->method = "POST";
-    rc = lmx_buf_puts(&tok->url, iam_url());
+    rc = lmx_token_take(wc->key, &wc->token);
+    if (rc != 0)
+        return rc < 0 ? oom(err) : 0;
+    rc = lmx_token_request(tok, iam_url());
     if (rc == 0)
         rc = lmx_buf_puts(&tok->body, "grant_type=urn%3Aibm%3Aparams%3Aoauth%3Agrant-type%3A"
                                       "apikey&apikey=");
     if (rc == 0)
-        rc = form_escape(&tok->body, key);
-    if (rc == 0)
-        rc = lmx_upreq_header(tok, "Content-Type", "application/x-www-form-urlencoded");
-    if (rc == 0)
-        rc = lmx_upreq_header(tok, "Accept", "application/json");
+        rc = lmx_token_form_escape(&tok->body, key);
     return rc < 0 ? oom(err) : 1;
 }
 
 static int wx_token_done(struct lmx_pcall *pc, long status, const char *body, size_t len,
                          struct lmx_perr *err)
 {
+    static const char *const reasons[] = {"errorMessage", "errorCode", "errors.0.message", NULL};
+    static const struct lmx_token_words words = {
+        reasons, "watsonx: IBM Cloud IAM refused the API key", "watsonx: IBM Cloud IAM answered",
+        "",      "watsonx: IAM: ",                              "",
+    };
     struct wx_call *wc = pc->state;
-    const char *why = NULL;
-    char *t;
     int rc;
 
     if (wc == NULL || wc->key[0] == '\0')
-        return fail(err, LMX_EINTERNAL, 500, "internal_server_error",
-                    "watsonx: a token answer without a token request");
-    if (status < 200 || status >= 300) {
-        json_t *root = json_loadb(body != NULL ? body : "", len, 0, NULL);
-        const char *e = sget(root, "errorMessage");
-        char what[256];
-
-        if (e == NULL)
-            e = sget(root, "errorCode");
-        if (e == NULL)
-            e = sget(json_array_get(json_object_get(root, "errors"), 0), "message");
-        snprintf(what, sizeof(what), "%s", e != NULL ? e : "no reason given");
-        json_decref(root);
-        if (status == 400 || status == 401 || status == 403)
-            return fail(err, LMX_EAUTH, 401, "auth_error",
-                        "watsonx: IBM Cloud IAM refused the API key (status %ld): %s", status,
-                        what);
-        return fail(err, LMX_EUPSTREAM, status == 429 ? 429 : 503,
-                    status == 429 ? "rate_limit_error" : "internal_server_error",
-                    "watsonx: IBM Cloud IAM answered status %ld: %s", status, what);
-    }
-    t = lmx_malloc(LMX_TOKEN_MAX);
-    if (t == NULL)
-        return oom(err);
-    rc = lmx_token_accept(wc->key, body, len, lmx_wall_s(), t, LMX_TOKEN_MAX, &why);
-    if (rc < 0) {
-        lmx_free(t);
-        return fail(err, rc, 503, "internal_server_error", "watsonx: IAM: %s",
-                    why != NULL ? why : lmx_strerror(rc));
-    }
-    lmx_free(wc->token);
-    wc->token = t;
-    return 0;
+        return lmx_perr_fail(err, LMX_EINTERNAL, 500, "internal_server_error",
+                             "watsonx: a token answer without a token request");
+    rc = lmx_token_answer(wc->key, status, body, len, &words, &wc->token, err);
+    return rc == LMX_ENOMEM ? oom(err) : rc;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -338,19 +260,20 @@ static int chat_body(struct lmx_pcall *pc, const char *deployment, json_t **out,
         v = json_object_get(req, unsupported[i]);
         if (v != NULL && !json_is_null(v) && !pc->drop_params) {
             json_decref(body);
-            fail(err, LMX_EBADPARAM, 400, "invalid_request_error",
-                 "watsonx does not support parameters: ['%s'], for model=%s. To drop these, "
-                 "set `litellm.drop_params=True` or for proxy:\n\n`litellm_settings:\n "
-                 "drop_params: true`\n",
-                 unsupported[i], pc->model != NULL ? pc->model : "");
+            lmx_perr_fail(err, LMX_EBADPARAM, 400, "invalid_request_error",
+                          "watsonx does not support parameters: ['%s'], for model=%s. To "
+                          "drop these, set `litellm.drop_params=True` or for proxy:\n\n"
+                          "`litellm_settings:\n "
+                          "drop_params: true`\n",
+                          unsupported[i], pc->model != NULL ? pc->model : "");
             snprintf(err->param, sizeof(err->param), "%s", unsupported[i]);
             return LMX_EBADPARAM;
         }
     }
     if (!json_is_array(json_object_get(req, "messages"))) {
         json_decref(body);
-        return fail(err, LMX_EBADREQ, 400, "invalid_request_error",
-                    "watsonx: the request has no 'messages' array");
+        return lmx_perr_fail(err, LMX_EBADREQ, 400, "invalid_request_error",
+                             "watsonx: the request has no 'messages' array");
     }
     if (deployment == NULL) {
         if (project == NULL)
@@ -359,10 +282,10 @@ static int chat_body(struct lmx_pcall *pc, const char *deployment, json_t **out,
             space = env_first("WATSONX_DEPLOYMENT_SPACE_ID WATSONX_SPACE_ID WX_SPACE_ID SPACE_ID");
         if (project == NULL && space == NULL) {
             json_decref(body);
-            return fail(err, LMX_EBADREQ, 400, "invalid_request_error",
-                        "watsonx: set project_id (or WATSONX_PROJECT_ID) or space_id for "
-                        "model '%s'",
-                        pc->model != NULL ? pc->model : "");
+            return lmx_perr_fail(err, LMX_EBADREQ, 400, "invalid_request_error",
+                                 "watsonx: set project_id (or WATSONX_PROJECT_ID) or space_id for "
+                                 "model '%s'",
+                                 pc->model != NULL ? pc->model : "");
         }
         bad = bad || json_object_set_new(body, "model_id", json_string(pc->model)) < 0;
         if (project != NULL)
@@ -403,34 +326,29 @@ static int wx_build(struct lmx_pcall *pc, struct lmx_upreq *out, struct lmx_perr
     if (wc == NULL)
         return oom(err);
     if (pc->ep != LMX_EP_CHAT)
-        return fail(err, LMX_EBADREQ, 400, "invalid_request_error",
-                    "watsonx deployments serve /chat/completions only (model=%s)", m);
+        return lmx_perr_fail(err, LMX_EBADREQ, 400, "invalid_request_error",
+                             "watsonx deployments serve /chat/completions only (model=%s)", m);
     if (strncmp(m, "deployment/", 11) == 0)
         deployment = m + 11;
     base = pc->dep->api_base;
     if (base == NULL || *base == '\0')
         base = env_first("WATSONX_URL WATSONX_API_BASE WX_URL WML_URL");
     if (base == NULL)
-        return fail(err, LMX_EBADREQ, 400, "invalid_request_error",
-                    "watsonx: no URL for deployment '%s' (set api_base or WATSONX_URL)",
-                    pc->dep->model != NULL ? pc->dep->model : "");
+        return lmx_perr_fail(err, LMX_EBADREQ, 400, "invalid_request_error",
+                             "watsonx: no URL for deployment '%s' (set api_base or WATSONX_URL)",
+                             pc->dep->model != NULL ? pc->dep->model : "");
     how = auth_of(pc->dep, &cred);
     if (how == WA_IAM && wc->token == NULL) {
         const char *parts[3] = {"ibm-iam", iam_url(), cred};
-        char *t;
 
         if (cred == NULL)
             return no_key(pc->dep, err);
         lmx_token_key(parts, 3, wc->key);
-        t = lmx_malloc(LMX_TOKEN_MAX);
-        if (t == NULL)
-            return oom(err);
-        if (!lmx_token_get(wc->key, lmx_wall_s(), t, LMX_TOKEN_MAX)) {
-            lmx_free(t);
-            return fail(err, LMX_EAUTH, 401, "auth_error",
-                        "watsonx: no IAM token (the token step did not run)");
-        }
-        wc->token = t;
+        rc = lmx_token_take(wc->key, &wc->token);
+        if (rc <= 0)
+            return rc < 0 ? oom(err)
+                          : lmx_perr_fail(err, LMX_EAUTH, 401, "auth_error",
+                                          "watsonx: no IAM token (the token step did not run)");
     }
     rc = chat_body(pc, deployment, &body, err);
     if (rc < 0)
@@ -469,8 +387,8 @@ static int wx_build(struct lmx_pcall *pc, struct lmx_upreq *out, struct lmx_perr
         rc = LMX_ENOMEM;
     if (rc < 0)
         rc = rc == LMX_ENOMEM ? oom(err)
-                              : fail(err, rc, 413, "invalid_request_error",
-                                     "the request for provider 'watsonx' is too large");
+                              : lmx_perr_fail(err, rc, 413, "invalid_request_error",
+                                              "the request for provider 'watsonx' is too large");
     json_decref(body);
     return rc;
 }
@@ -496,9 +414,9 @@ static int wx_parse(struct lmx_pcall *pc, const char *body, size_t len, json_t *
 
     if (!json_is_object(root) || !json_is_array(json_object_get(root, "choices"))) {
         json_decref(root);
-        return fail(err, LMX_EUPSTREAM, 500, "internal_server_error",
-                    "watsonx: the answer is not a chat completion: %.200s",
-                    body != NULL ? body : "");
+        return lmx_perr_fail(err, LMX_EUPSTREAM, 500, "internal_server_error",
+                             "watsonx: the answer is not a chat completion: %.200s",
+                             body != NULL ? body : "");
     }
     canonical(root, "chat.completion", pc->model);
     *out = root;
@@ -510,12 +428,12 @@ static void error_from(long status, const char *body, size_t len, struct lmx_per
 {
     json_t *root = json_loadb(body != NULL ? body : "", len, 0, NULL);
     const json_t *e0 = json_array_get(json_object_get(root, "errors"), 0);
-    const char *msg = sget(e0, "message"), *code = sget(e0, "code");
+    const char *msg = lmx_json_str(e0, "message"), *code = lmx_json_str(e0, "code");
 
     if (msg == NULL)
-        msg = sget(json_object_get(root, "error"), "message");
+        msg = lmx_json_str(json_object_get(root, "error"), "message");
     if (msg == NULL)
-        msg = sget(root, "errorMessage");
+        msg = lmx_json_str(root, "errorMessage");
     if (status <= 0 && json_is_integer(json_object_get(root, "status_code")))
         status = (long)json_integer_value(json_object_get(root, "status_code"));
     if (status <= 0)
@@ -549,7 +467,8 @@ static int usage_chunk(struct wx_call *wc, const char *model)
                   "created", wc->created, "model", model != NULL ? model : "", "choices", "usage",
                   wc->usage);
     if (c == NULL)
-        return fail(wc->err, LMX_ENOMEM, 503, "internal_server_error", "watsonx: out of memory");
+        return lmx_perr_fail(wc->err, LMX_ENOMEM, 503, "internal_server_error",
+                             "watsonx: out of memory");
     rc = wc->cb(c, wc->ud);
     json_decref(c);
     return rc;
@@ -578,11 +497,11 @@ static int on_event(const char *event, size_t event_len, const char *data, size_
     chunk = json_loadb(data, len, 0, NULL);
     if (!json_is_object(chunk)) {
         json_decref(chunk);
-        return fail(wc->err, LMX_EUPSTREAM, 500, "internal_server_error",
-                    "watsonx: a stream event is not JSON: %.200s", data);
+        return lmx_perr_fail(wc->err, LMX_EUPSTREAM, 500, "internal_server_error",
+                             "watsonx: a stream event is not JSON: %.200s", data);
     }
-    if (sget(chunk, "id") != NULL && wc->id[0] == '\0')
-        snprintf(wc->id, sizeof(wc->id), "%s", sget(chunk, "id"));
+    if (lmx_json_str(chunk, "id") != NULL && wc->id[0] == '\0')
+        snprintf(wc->id, sizeof(wc->id), "%s", lmx_json_str(chunk, "id"));
     if (json_is_integer(json_object_get(chunk, "created")) && wc->created == 0)
         wc->created = json_integer_value(json_object_get(chunk, "created"));
     u = json_object_get(chunk, "usage");
@@ -607,8 +526,8 @@ static int feed(struct lmx_pcall *pc, const char *p, size_t n, bool end, lmx_chu
     int rc;
 
     if (wc == NULL)
-        return fail(err, LMX_EINTERNAL, 500, "internal_server_error",
-                    "watsonx: stream bytes for a call that was not built");
+        return lmx_perr_fail(err, LMX_EINTERNAL, 500, "internal_server_error",
+                             "watsonx: stream bytes for a call that was not built");
     if (!wc->sse_init) {
         lmx_sse_reader_init(&wc->sse, SSE_EVENT_MAX);
         wc->sse_init = true;
@@ -621,8 +540,8 @@ static int feed(struct lmx_pcall *pc, const char *p, size_t n, bool end, lmx_chu
     if (rc == 0 && end)
         rc = usage_chunk(wc, pc->model);
     if (rc < 0 && err->status == 0)
-        fail(err, rc, 502, "internal_server_error", "watsonx: cannot read the stream: %s",
-             lmx_strerror(rc));
+        lmx_perr_fail(err, rc, 502, "internal_server_error", "watsonx: cannot read the stream: %s",
+                      lmx_strerror(rc));
     return rc;
 }
 

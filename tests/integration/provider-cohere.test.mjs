@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test';
 
 import {
   UPSTREAM_KEY,
+  assembleChat as assemble,
   cleanup,
   config,
   envelopeProblem,
@@ -68,26 +69,6 @@ function stream(model, body = {}) {
   return streamRequest(lx.url(CHAT), {
     body: { model, messages: MSGS, stream: true, stream_options: { include_usage: true }, ...body },
   });
-}
-
-/** What an OpenAI client assembles from chunks. */
-function assemble(chunks) {
-  const out = { content: '', tools: [], finish: null, usage: null, roleFirst: false };
-  chunks.forEach((c, i) => {
-    const ch = c.choices?.[0];
-    const d = ch?.delta ?? {};
-    if (i === 0) out.roleFirst = d.role === 'assistant';
-    if (typeof d.content === 'string') out.content += d.content;
-    for (const t of d.tool_calls ?? []) {
-      const slot = (out.tools[t.index] ??= { id: '', name: '', arguments: '' });
-      if (t.id) slot.id = t.id;
-      if (t.function?.name) slot.name = t.function.name;
-      if (t.function?.arguments) slot.arguments += t.function.arguments;
-    }
-    if (ch?.finish_reason) out.finish = ch.finish_reason;
-    if (c.usage) out.usage = c.usage;
-  });
-  return out;
 }
 
 describe('cohere: configuration', () => {

@@ -9,6 +9,7 @@ import { after, before, describe, test } from 'node:test';
 
 import {
   UPSTREAM_KEY,
+  assembleChat as assemble,
   cleanup,
   config,
   envelopeProblem,
@@ -82,28 +83,6 @@ function stream(model, body = {}) {
   return streamRequest(lx.url(CHAT), {
     body: { model, messages: MSGS, stream: true, stream_options: { include_usage: true }, ...body },
   });
-}
-
-/** What an OpenAI client assembles from chunks. */
-function assemble(chunks) {
-  const out = { content: '', reasoning: '', tools: [], finish: null, usage: null, roleFirst: false, ids: new Set() };
-  chunks.forEach((c, i) => {
-    out.ids.add(c.id);
-    const ch = c.choices?.[0];
-    const d = ch?.delta ?? {};
-    if (i === 0) out.roleFirst = d.role === 'assistant';
-    if (typeof d.content === 'string') out.content += d.content;
-    if (typeof d.reasoning_content === 'string') out.reasoning += d.reasoning_content;
-    for (const t of d.tool_calls ?? []) {
-      const slot = (out.tools[t.index] ??= { id: '', name: '', arguments: '' });
-      if (t.id) slot.id = t.id;
-      if (t.function?.name) slot.name = t.function.name;
-      if (t.function?.arguments) slot.arguments += t.function.arguments;
-    }
-    if (ch?.finish_reason) out.finish = ch.finish_reason;
-    if (c.usage) out.usage = c.usage;
-  });
-  return out;
 }
 
 describe('gemini: configuration', () => {

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { cleanup, config, envelopeProblem, startLlmux, startMock, streamRequest } from '../lib/harness.mjs';
+import { assembleChat as assemble, cleanup, config, envelopeProblem, startLlmux, startMock, streamRequest } from '../lib/harness.mjs';
 
 const CHAT = '/v1/chat/completions';
 const TEXT = 'Hello from the mock Ollama model.';
@@ -63,27 +63,6 @@ function stream(model, body = {}) {
   return streamRequest(lx.url(CHAT), {
     body: { model, messages: MSGS, stream: true, stream_options: { include_usage: true }, ...body },
   });
-}
-
-function assemble(chunks) {
-  const out = { content: '', reasoning: '', tools: [], finish: null, usage: null, roleFirst: false };
-  chunks.forEach((c, i) => {
-    const ch = c.choices?.[0];
-    const d = ch?.delta ?? {};
-    if (i === 0) out.roleFirst = d.role === 'assistant';
-    if (typeof d.content === 'string') out.content += d.content;
-    if (typeof ch?.text === 'string') out.content += ch.text;
-    if (typeof d.reasoning_content === 'string') out.reasoning += d.reasoning_content;
-    for (const t of d.tool_calls ?? []) {
-      const slot = (out.tools[t.index] ??= { id: '', name: '', arguments: '' });
-      if (t.id) slot.id = t.id;
-      if (t.function?.name) slot.name = t.function.name;
-      if (t.function?.arguments) slot.arguments += t.function.arguments;
-    }
-    if (ch?.finish_reason) out.finish = ch.finish_reason;
-    if (c.usage) out.usage = c.usage;
-  });
-  return out;
 }
 
 describe('ollama: configuration', () => {

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { cleanup, config, startLlmux, startMock, streamRequest } from '../lib/harness.mjs';
+import { assembleChat as assemble, cleanup, config, startLlmux, startMock, streamRequest } from '../lib/harness.mjs';
 
 const CHAT = '/v1/chat/completions';
 const EMB = '/v1/embeddings';
@@ -71,24 +71,6 @@ function stream(model, body = {}) {
   return streamRequest(lx.url(CHAT), {
     body: { model, messages: MSGS, stream: true, stream_options: { include_usage: true }, ...body },
   });
-}
-
-function assemble(chunks) {
-  const out = { content: '', tools: [], finish: null, usage: null };
-  for (const c of chunks) {
-    const ch = c.choices?.[0];
-    const d = ch?.delta ?? {};
-    if (typeof d.content === 'string') out.content += d.content;
-    for (const t of d.tool_calls ?? []) {
-      const slot = (out.tools[t.index] ??= { id: '', name: '', arguments: '' });
-      if (t.id) slot.id = t.id;
-      if (t.function?.name) slot.name = t.function.name;
-      if (t.function?.arguments) slot.arguments += t.function.arguments;
-    }
-    if (ch?.finish_reason) out.finish = ch.finish_reason;
-    if (c.usage) out.usage = c.usage;
-  }
-  return out;
 }
 
 describe('tail families: configuration', () => {

@@ -550,6 +550,35 @@ export async function streamRequest(url, { body, headers = {}, key = MASTER_KEY,
   }
 }
 
+/**
+ * An OpenAI chat (or completions) stream's chunks (streamRequest's json) put
+ * together: {content (delta.content, or a completions choice's text),
+ * reasoning (reasoning_content), tools: [{id, name, arguments}] by
+ * index, finish (the last finish_reason), usage (the last usage), roleFirst
+ * (the first chunk's delta has role "assistant"), ids (the chunk ids seen)}.
+ */
+export function assembleChat(chunks) {
+  const out = { content: '', reasoning: '', tools: [], finish: null, usage: null, roleFirst: false, ids: new Set() };
+  chunks.forEach((c, i) => {
+    out.ids.add(c.id);
+    const ch = c.choices?.[0];
+    const d = ch?.delta ?? {};
+    if (i === 0) out.roleFirst = d.role === 'assistant';
+    if (typeof d.content === 'string') out.content += d.content;
+    if (typeof ch?.text === 'string') out.content += ch.text;
+    if (typeof d.reasoning_content === 'string') out.reasoning += d.reasoning_content;
+    for (const t of d.tool_calls ?? []) {
+      const slot = (out.tools[t.index] ??= { id: '', name: '', arguments: '' });
+      if (t.id) slot.id = t.id;
+      if (t.function?.name) slot.name = t.function.name;
+      if (t.function?.arguments) slot.arguments += t.function.arguments;
+    }
+    if (ch?.finish_reason) out.finish = ch.finish_reason;
+    if (c.usage) out.usage = c.usage;
+  });
+  return out;
+}
+
 /** Headers that make llmux pass mock controls upstream (COMPAT §5: x-pass-<name> is sent as <name>). */
 export function mockCtl(ctl) {
   const h = {};

@@ -42,21 +42,6 @@ static const char *const an_args[] = {"", "{\"query\"", ": \"mock\"}"};
 #define AN_THINKING  "The mock thinks first."
 #define AN_SIGNATURE "bW9jay1zaWduYXR1cmU="
 
-static long an_count_words(const char *s)
-{
-    long n = 0;
-    bool in = false;
-
-    for (; s != NULL && *s; s++) {
-        bool sp = *s == ' ' || *s == '\n' || *s == '\t' || *s == '\r';
-
-        if (!sp && !in)
-            n++;
-        in = !sp;
-    }
-    return n;
-}
-
 /* Words of a string content or of the text of its blocks. */
 static long an_content_words(const json_t *c)
 {
@@ -65,9 +50,9 @@ static long an_content_words(const json_t *c)
     long n = 0;
 
     if (json_is_string(c))
-        return an_count_words(json_string_value(c));
+        return mock_count_words(json_string_value(c));
     json_array_foreach(c, i, b) {
-        n += an_count_words(json_string_value(json_object_get(b, "text")));
+        n += mock_count_words(json_string_value(json_object_get(b, "text")));
         n += an_content_words(json_object_get(b, "content")); /* tool_result */
     }
     return n;
@@ -90,21 +75,8 @@ static long an_text_words(void)
     long n = 0;
 
     for (size_t i = 0; i < LMX_ARRAY_SIZE(an_words); i++)
-        n += an_count_words(an_words[i]);
+        n += mock_count_words(an_words[i]);
     return n;
-}
-
-/* The status a "mock-status-<code>" model asks for, or 0. */
-static int an_model_status(const char *m)
-{
-    const char *p = m != NULL ? strstr(m, "mock-status-") : NULL;
-    long v = 0;
-
-    if (p == NULL)
-        return 0;
-    for (p += 12; *p >= '0' && *p <= '9' && v < 1000; p++)
-        v = v * 10 + (*p - '0');
-    return v >= 100 && v <= 999 ? (int)v : 0;
 }
 
 /* Anthropic's error type for a status. */
@@ -379,15 +351,8 @@ bool mock_anthropic_route(struct mock_worker *w, struct lmx_http_req *req)
         return true;
     }
     model = json_string_value(json_object_get(body, "model"));
-    memset(&li, 0, sizeof(li));
-    li.model = model;
-    li.model_len = strlen(model);
-    li.path = req->path;
-    li.path_len = req->path_len;
-    li.fault = "";
-    li.arrival_ns = req->start_ns;
-    li.stream = json_is_true(json_object_get(body, "stream"));
-    status = an_model_status(model);
+    mock_log_in_init(&li, req, model, json_is_true(json_object_get(body, "stream")));
+    status = mock_model_status(model);
     if (mock_rule_take(model, strlen(model), &rule)) {
         li.rule = true;
         status = rule.status >= 400 ? (int)rule.status : 0;

@@ -74,21 +74,6 @@ static const char *error_type(int status)
     return status >= 500 ? "InternalServerException" : "ValidationException";
 }
 
-static uint64_t log_it(struct lmx_http_req *req, const char *model, size_t n, bool stream)
-{
-    struct mock_log_in li = {
-        .model = model,
-        .model_len = n,
-        .path = req->path,
-        .path_len = req->path_len,
-        .fault = "",
-        .arrival_ns = req->start_ns,
-        .stream = stream,
-    };
-
-    return mock_log_add(&li);
-}
-
 /* An AWS-style JSON error answer. */
 static void send_error(struct mock_worker *w,
                        struct lmx_http_req *req,
@@ -117,7 +102,6 @@ static bool parse_path(const struct lmx_http_req *req, char *out, size_t cap, bo
                        bool *invoke)
 {
     const char *p = req->path, *end = req->path + req->path_len, *slash;
-    size_t n = 0;
 
     if (!lmx_has_prefix(p, req->path_len, "/model/"))
         return false;
@@ -136,48 +120,8 @@ static bool parse_path(const struct lmx_http_req *req, char *out, size_t cap, bo
     } else {
         return false;
     }
-    for (; p < slash && n + 1 < cap; p++) {
-        if (*p == '%' && slash - p > 2) {
-            char hex[3] = {p[1], p[2], '\0'};
-            char *e;
-            long v = strtol(hex, &e, 16);
-
-            if (*e == '\0') {
-                out[n++] = (char)v;
-                p += 2;
-                continue;
-            }
-        }
-        out[n++] = *p;
-    }
-    out[n] = '\0';
+    mock_url_decode(out, cap, p, slash);
     return true;
-}
-
-/* AWS4-HMAC-SHA256 with a credential scope for bedrock, signed host and x-amz-date, a signature. */
-static bool sigv4_form(const char *v, size_t n, bool has_date)
-{
-    char a[2048];
-    const char *sh, *sig, *cred;
-    size_t k = 0;
-
-    if (n >= sizeof(a) || !has_date)
-        return false;
-    memcpy(a, v, n);
-    a[n] = '\0';
-    if (strncmp(a, "AWS4-HMAC-SHA256 Credential=", 28) != 0)
-        return false;
-    cred = a + 28;
-    sh = strstr(a, ", SignedHeaders=");
-    sig = strstr(a, ", Signature=");
-    if (sh == NULL || sig == NULL || strstr(cred, "/bedrock/aws4_request,") == NULL)
-        return false;
-    if (strstr(sh, "host") == NULL || strstr(sh, "x-amz-date") == NULL)
-        return false;
-    for (sig += 12; sig[k] != '\0'; k++)
-        if (!((sig[k] >= '0' && sig[k] <= '9') || (sig[k] >= 'a' && sig[k] <= 'f')))
-            return false;
-    return k == 64;
 }
 
 static bool authorized(const struct mock_worker *w, const struct lmx_http_req *req)
@@ -193,22 +137,7 @@ static bool authorized(const struct mock_worker *w, const struct lmx_http_req *r
 
         return key == NULL || lmx_ct_equal(v + 7, n - 7, key, strlen(key));
     }
-    return sigv4_form(v, n, has_date);
-}
-
-static long count_words(const char *s)
-{
-    long words = 0;
-    bool in = false;
-
-    for (; *s != '\0'; s++) {
-        bool sp = *s == ' ' || *s == '\t' || *s == '\n' || *s == '\r';
-
-        if (!sp && !in)
-            words++;
-        in = !sp;
-    }
-    return words;
+    return mock_sigv4_form(v, n, has_date, "bedrock");
 }
 
 /* Words of every text block of system and messages (at least 1). */
@@ -222,14 +151,14 @@ static long prompt_words(json_t *body)
         const char *t = json_string_value(json_object_get(b, "text"));
 
         if (t != NULL)
-            words += count_words(t);
+            words += mock_count_words(t);
     }
     json_array_foreach(json_object_get(body, "messages"), i, m) {
         json_array_foreach(json_object_get(m, "content"), j, b) {
             const char *t = json_string_value(json_object_get(b, "text"));
 
             if (t != NULL)
-                words += count_words(t);
+                words += mock_count_words(t);
         }
     }
     return words > 0 ? words : 1;
@@ -267,24 +196,15 @@ static long header_long(const struct lmx_http_req *req, const char *name, long d
 /* One event message: the three string headers and the JSON payload. */
 static int add_event(struct lmx_buf *b, const char *type, const char *payload)
 {
-    struct lmx_es_header h[3];
-
-    h[0] = lmx_es_string(":event-type", type);
-    h[1] = lmx_es_string(":content-type", "application/json");
-    h[2] = lmx_es_string(":message-type", "event");
-    return lmx_es_encode(b, h, 3, payload, strlen(payload));
+    return mock_es_message(b, false, type, "application/json", payload, strlen(payload));
 }
 
 static int add_exception(struct lmx_buf *b, const char *type, const char *msg)
 {
-    struct lmx_es_header h[3];
     char payload[512];
 
-    h[0] = lmx_es_string(":exception-type", type);
-    h[1] = lmx_es_string(":content-type", "application/json");
-    h[2] = lmx_es_string(":message-type", "exception");
     snprintf(payload, sizeof(payload), "{\"message\":\"%s\"}", msg);
-    return lmx_es_encode(b, h, 3, payload, strlen(payload));
+    return mock_es_message(b, true, type, "application/json", payload, strlen(payload));
 }
 
 struct answer {
@@ -451,7 +371,7 @@ static void send_embeddings(struct mock_worker *w,
 
         if (v != NULL)
             res = json_pack("{s:O,s:I,s:{s:O}}", "embedding", v, "inputTextTokenCount",
-                            (json_int_t)count_words(text), "embeddingsByType", "float", v);
+                            (json_int_t)mock_count_words(text), "embeddingsByType", "float", v);
         json_decref(v);
     } else if (json_is_array(texts) && json_array_size(texts) > 0) {
         list = json_array();
@@ -492,7 +412,7 @@ bool mock_bedrock_route(struct mock_worker *w, struct lmx_http_req *req)
     if (!parse_path(req, model, sizeof(model), &stream, &invoke))
         return false;
     mock_stats_count(w, req);
-    seq = log_it(req, model, strlen(model), stream);
+    seq = mock_log_model(req, model, stream);
     if (req->method != LMX_HTTP_POST) {
         send_error(w, req, seq, 405, "UnknownOperationException", "llmux-mock: POST only");
         return true;
@@ -553,16 +473,7 @@ bool mock_bedrock_route(struct mock_worker *w, struct lmx_http_req *req)
                                    LMX_HDR("Content-Type", ES_CTYPE)};
 
         /* one chunk per message, as Bedrock sends them */
-        err = lmx_http_res_begin(req, 200, h, 2, -1);
-        for (size_t off = 0; err == 0 && off < w->scratch.len;) {
-            const uint8_t *m = (const uint8_t *)w->scratch.data + off;
-            size_t len = (size_t)m[0] << 24 | (size_t)m[1] << 16 | (size_t)m[2] << 8 | m[3];
-
-            len = LMX_MIN(len, w->scratch.len - off);
-            err = lmx_http_res_queue(req, m, len);
-            off += len;
-        }
-        lmx_http_res_end(req, err == 0);
+        mock_es_send(req, h, LMX_ARRAY_SIZE(h), &w->scratch);
     } else {
         lmx_http_res_send(req, 200, NULL, 0, "application/json", w->scratch.data, w->scratch.len);
     }

@@ -31,22 +31,6 @@ bool mock_cohere_route(struct mock_worker *w, struct lmx_http_req *req);
 
 static const char *const co_words[] = {"Hello", " from", " the", " mock", " Cohere", " model."};
 
-/* Words in a string. */
-static long co_count_words(const char *s)
-{
-    long n = 0;
-    bool in = false;
-
-    for (; s != NULL && *s; s++) {
-        bool sp = *s == ' ' || *s == '\n' || *s == '\t' || *s == '\r';
-
-        if (!sp && !in)
-            n++;
-        in = !sp;
-    }
-    return n;
-}
-
 /* Words of every message's text content. */
 static long co_prompt_words(const json_t *msgs)
 {
@@ -58,54 +42,17 @@ static long co_prompt_words(const json_t *msgs)
         json_t *c = json_object_get(m, "content");
 
         if (json_is_string(c))
-            n += co_count_words(json_string_value(c));
+            n += mock_count_words(json_string_value(c));
         json_array_foreach(c, j, part) {
-            n += co_count_words(json_string_value(json_object_get(part, "text")));
+            n += mock_count_words(json_string_value(json_object_get(part, "text")));
         }
     }
     return n > 0 ? n : 1;
 }
 
-/* The status a "mock-status-<code>" model asks for, or 0. */
-static int co_model_status(const char *m)
-{
-    const char *p = m != NULL ? strstr(m, "mock-status-") : NULL;
-    long v = 0;
-
-    if (p == NULL)
-        return 0;
-    for (p += 12; *p >= '0' && *p <= '9' && v < 1000; p++)
-        v = v * 10 + (*p - '0');
-    return v >= 100 && v <= 999 ? (int)v : 0;
-}
-
-static void co_send_json(struct lmx_http_req *req, int status, json_t *o)
-{
-    char *text = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
-
-    if (text == NULL)
-        lmx_http_res_send(req, 503, NULL, 0, "application/json", CO_OOM, strlen(CO_OOM));
-    else
-        lmx_http_res_send(req, status, NULL, 0, "application/json", text, strlen(text));
-    lmx_free(text);
-    json_decref(o);
-}
-
 static void co_send_error(struct lmx_http_req *req, int status, const char *msg)
 {
-    co_send_json(req, status, json_pack("{s:s,s:s}", "id", "mock-error", "message", msg));
-}
-
-static bool co_auth_ok(const struct mock_worker *w, const struct lmx_http_req *req)
-{
-    const char *key = w->opts->api_key;
-    size_t n;
-    const char *v = lmx_http_req_header(req, "authorization", &n);
-
-    if (key == NULL)
-        return true;
-    return v != NULL && n > 7 && lmx_streq_ci(v, 7, "bearer ") &&
-           lmx_ct_equal(v + 7, n - 7, key, strlen(key));
+    mock_send_json(req, status, json_pack("{s:s,s:s}", "id", "mock-error", "message", msg), CO_OOM);
 }
 
 /* The name of the first function tool, or NULL. */
@@ -136,16 +83,16 @@ static void co_chat(struct lmx_http_req *req, const json_t *body, uint64_t id)
         msg = json_pack("{s:s,s:s,s:[{s:s,s:s,s:{s:s,s:s}}]}", "role", "assistant", "tool_plan",
                         "I will call the tool.", "tool_calls", "id", call_id, "type", "function",
                         "function", "name", tool, "arguments", "{\"query\":\"mock\"}");
-        co_send_json(req, 200,
-                     json_pack("{s:s,s:o,s:s,s:o}", "id", ids, "message", msg, "finish_reason",
-                               "TOOL_CALL", "usage", co_usage(in, 9)));
+        mock_send_json(req, 200,
+                       json_pack("{s:s,s:o,s:s,s:o}", "id", ids, "message", msg, "finish_reason",
+                                 "TOOL_CALL", "usage", co_usage(in, 9)), CO_OOM);
         return;
     }
     msg = json_pack("{s:s,s:[{s:s,s:s}]}", "role", "assistant", "content", "type", "text", "text",
                     CO_TEXT);
-    co_send_json(req, 200,
-                 json_pack("{s:s,s:o,s:s,s:o}", "id", ids, "message", msg, "finish_reason",
-                           "COMPLETE", "usage", co_usage(in, co_count_words(CO_TEXT))));
+    mock_send_json(req, 200,
+                   json_pack("{s:s,s:o,s:s,s:o}", "id", ids, "message", msg, "finish_reason",
+                             "COMPLETE", "usage", co_usage(in, mock_count_words(CO_TEXT))), CO_OOM);
 }
 
 /* Writes one SSE event "event: <type>\ndata: <json>\n\n" (o is consumed). */
@@ -224,7 +171,7 @@ static void co_chat_stream(struct lmx_http_req *req, const json_t *body, uint64_
         else if (err == 0)
             err = co_event(req, json_pack("{s:s,s:{s:s,s:o}}", "type", "message-end", "delta",
                                           "finish_reason", "COMPLETE", "usage",
-                                          co_usage(in, co_count_words(CO_TEXT))));
+                                          co_usage(in, mock_count_words(CO_TEXT))));
     }
     lmx_http_res_end(req, err == 0);
 }
@@ -263,7 +210,7 @@ static int co_embed(struct lmx_http_req *req, const json_t *body, uint64_t id)
     }
     vecs = json_array();
     json_array_foreach(texts, i, t) {
-        words += co_count_words(json_string_value(t));
+        words += mock_count_words(json_string_value(t));
         if (vecs != NULL &&
             json_array_append_new(vecs, co_vector(json_string_value(t), MOCK_EMBED_DIMS)) < 0) {
             json_decref(vecs);
@@ -271,11 +218,11 @@ static int co_embed(struct lmx_http_req *req, const json_t *body, uint64_t id)
         }
     }
     snprintf(ids, sizeof(ids), "mock-%llu", (unsigned long long)id);
-    co_send_json(req, 200,
-                 json_pack("{s:s,s:{s:o},s:O,s:{s:{s:s},s:{s:I}},s:s}", "id", ids, "embeddings",
-                           "float", vecs, "texts", texts, "meta", "api_version", "version", "2",
-                           "billed_units", "input_tokens", (json_int_t)words, "response_type",
-                           "embeddings_by_type"));
+    mock_send_json(req, 200,
+                   json_pack("{s:s,s:{s:o},s:O,s:{s:{s:s},s:{s:I}},s:s}", "id", ids, "embeddings",
+                             "float", vecs, "texts", texts, "meta", "api_version", "version", "2",
+                             "billed_units", "input_tokens", (json_int_t)words, "response_type",
+                             "embeddings_by_type"), CO_OOM);
     return 200;
 }
 
@@ -297,7 +244,7 @@ bool mock_cohere_route(struct mock_worker *w, struct lmx_http_req *req)
         co_send_error(req, 405, "method not allowed");
         return true;
     }
-    if (!co_auth_ok(w, req)) {
+    if (!mock_bearer_ok(w, req)) {
         co_send_error(req, 401, "invalid api token");
         return true;
     }
@@ -308,15 +255,8 @@ bool mock_cohere_route(struct mock_worker *w, struct lmx_http_req *req)
         return true;
     }
     model = json_string_value(json_object_get(body, "model"));
-    memset(&li, 0, sizeof(li));
-    li.model = model;
-    li.model_len = model != NULL ? strlen(model) : 0;
-    li.path = req->path;
-    li.path_len = req->path_len;
-    li.fault = "";
-    li.arrival_ns = req->start_ns;
-    li.stream = chat && json_is_true(json_object_get(body, "stream"));
-    status = co_model_status(model);
+    mock_log_in_init(&li, req, model, chat && json_is_true(json_object_get(body, "stream")));
+    status = mock_model_status(model);
     if (model != NULL && mock_rule_take(model, strlen(model), &rule)) {
         li.rule = true;
         status = rule.status >= 400 ? (int)rule.status : 0;

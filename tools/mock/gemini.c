@@ -119,21 +119,9 @@ static json_t *gm_error_obj(int status, const char *msg)
                      gm_rpc_status(status));
 }
 
-static void gm_send_json(struct lmx_http_req *req, int status, json_t *o)
-{
-    char *text = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
-
-    if (text == NULL)
-        lmx_http_res_send(req, 503, NULL, 0, "application/json", GM_OOM, strlen(GM_OOM));
-    else
-        lmx_http_res_send(req, status, NULL, 0, "application/json", text, strlen(text));
-    lmx_free(text);
-    json_decref(o);
-}
-
 static void gm_send_error(struct lmx_http_req *req, int status, const char *msg)
 {
-    gm_send_json(req, status, gm_error_obj(status, msg));
+    mock_send_json(req, status, gm_error_obj(status, msg), GM_OOM);
 }
 
 /* 0 when the key matches (or none is required), else the status to answer. */
@@ -155,34 +143,6 @@ static int gm_auth(const struct mock_worker *w, struct lmx_http_req *req)
     return lmx_ct_equal(v, n, key, strlen(key)) ? 0 : 400;
 }
 
-/* The status a "mock-status-<code>" model asks for, or 0. */
-static int gm_model_status(const char *m)
-{
-    const char *p = strstr(m, "mock-status-");
-    long v = 0;
-
-    if (p == NULL)
-        return 0;
-    for (p += 12; *p >= '0' && *p <= '9' && v < 1000; p++)
-        v = v * 10 + (*p - '0');
-    return v >= 100 && v <= 999 ? (int)v : 0;
-}
-
-static long gm_count_words(const char *s)
-{
-    long n = 0;
-    bool in = false;
-
-    for (; s != NULL && *s; s++) {
-        bool sp = *s == ' ' || *s == '\n' || *s == '\t' || *s == '\r';
-
-        if (!sp && !in)
-            n++;
-        in = !sp;
-    }
-    return n;
-}
-
 /* Words of the text parts of systemInstruction and every content. */
 static long gm_prompt_words(const json_t *body)
 {
@@ -191,11 +151,11 @@ static long gm_prompt_words(const json_t *body)
     long n = 0;
 
     json_array_foreach(json_object_get(json_object_get(body, "systemInstruction"), "parts"), j, p) {
-        n += gm_count_words(json_string_value(json_object_get(p, "text")));
+        n += mock_count_words(json_string_value(json_object_get(p, "text")));
     }
     json_array_foreach(json_object_get(body, "contents"), i, c) {
         json_array_foreach(json_object_get(c, "parts"), j, p) {
-            n += gm_count_words(json_string_value(json_object_get(p, "text")));
+            n += mock_count_words(json_string_value(json_object_get(p, "text")));
         }
     }
     return n > 0 ? n : 1;
@@ -305,7 +265,7 @@ gm_generate(struct lmx_http_req *req, const json_t *body, const char *model, con
 {
     const json_t *tool = gm_tool(body);
     bool think = gm_thinking(body);
-    long prompt = gm_prompt_words(body), thoughts = think ? gm_count_words(GM_THOUGHT) : 0;
+    long prompt = gm_prompt_words(body), thoughts = think ? mock_count_words(GM_THOUGHT) : 0;
     json_t *parts = json_array();
     size_t nw = gm_nwords(body);
     char text[128] = "";
@@ -316,15 +276,16 @@ gm_generate(struct lmx_http_req *req, const json_t *body, const char *model, con
         json_array_append_new(parts,
                               json_pack("{s:{s:O,s:o}}", "functionCall", "name",
                                         json_object_get(tool, "name"), "args", gm_args(tool)));
-        gm_send_json(req, 200,
-                     gm_response(parts, "STOP", gm_usage(prompt, 4, thoughts), model, rid));
+        mock_send_json(req, 200,
+                       gm_response(parts, "STOP", gm_usage(prompt, 4, thoughts), model,
+                                   rid), GM_OOM);
         return;
     }
     gm_join(text, sizeof(text), 0, nw);
     json_array_append_new(parts, gm_text(text, false));
-    gm_send_json(req, 200,
-                 gm_response(parts, nw < LMX_ARRAY_SIZE(gm_words) ? "MAX_TOKENS" : "STOP",
-                             gm_usage(prompt, (long)nw, thoughts), model, rid));
+    mock_send_json(req, 200,
+                   gm_response(parts, nw < LMX_ARRAY_SIZE(gm_words) ? "MAX_TOKENS" : "STOP",
+                               gm_usage(prompt, (long)nw, thoughts), model, rid), GM_OOM);
 }
 
 /* One "data: <json>\r\n\r\n" event (o consumed). */
@@ -367,7 +328,7 @@ static void gm_stream(
     };
     const json_t *tool = gm_tool(body);
     bool think = gm_thinking(body);
-    long prompt = gm_prompt_words(body), thoughts = think ? gm_count_words(GM_THOUGHT) : 0;
+    long prompt = gm_prompt_words(body), thoughts = think ? mock_count_words(GM_THOUGHT) : 0;
     size_t nw = fail ? 2 : gm_nwords(body);
     int err;
 
@@ -455,7 +416,7 @@ static int gm_embed(struct lmx_http_req *req, const json_t *body)
             embs = NULL;
         }
     }
-    gm_send_json(req, 200, json_pack("{s:o}", "embeddings", embs));
+    mock_send_json(req, 200, json_pack("{s:o}", "embeddings", embs), GM_OOM);
     return 200;
 }
 
@@ -472,15 +433,8 @@ bool mock_gemini_route(struct mock_worker *w, struct lmx_http_req *req)
     if (m == GM_NONE)
         return false;
     mock_stats_count(w, req);
-    memset(&li, 0, sizeof(li));
-    li.model = model;
-    li.model_len = strlen(model);
-    li.path = req->path;
-    li.path_len = req->path_len;
-    li.fault = "";
-    li.arrival_ns = req->start_ns;
-    li.stream = m == GM_STREAM;
-    status = gm_model_status(model);
+    mock_log_in_init(&li, req, model, m == GM_STREAM);
+    status = mock_model_status(model);
     if (mock_rule_take(model, strlen(model), &rule)) {
         li.rule = true;
         status = rule.status >= 400 ? (int)rule.status : 0;
@@ -531,7 +485,7 @@ bool mock_gemini_route(struct mock_worker *w, struct lmx_http_req *req)
         if (m == GM_STREAM)
             gm_stream_one(req, o);
         else
-            gm_send_json(req, 200, o);
+            mock_send_json(req, 200, o, GM_OOM);
     } else if (m == GM_STREAM) {
         status = 200;
         gm_stream(req, body, model, rid, strstr(model, "mock-stream-error") != NULL);

@@ -7,6 +7,7 @@
  *   body.c     request reading (model, flags, word counts) and response bodies
  *   stats.c    counters shared by every worker, /mock/stats, /mock/last, /mock/reset
  *   control.c  the request log (/mock/log) and run-time failure rules (/mock/fail)
+ *   util.c     what the native wire families share: JSON replies, mock-status-<code>, word counts
  */
 #ifndef LMX_MOCK_H
 #define LMX_MOCK_H
@@ -242,5 +243,54 @@ void mock_handle(struct lmx_http_req *req, void *ud);
 /* family.c: the native provider wire formats, each in tools/mock/<family>.c */
 
 bool mock_family_route(struct mock_worker *w, struct lmx_http_req *req);
+
+/* ------------------------------------------------------------------------ */
+/* util.c: shared by the families */
+
+/*
+ * Answers `status` with the compact JSON text of o (stolen); 503 with `oom`
+ * (the family's own out-of-memory JSON text) when o is NULL or cannot be dumped.
+ */
+void mock_send_json(struct lmx_http_req *req, int status, json_t *o, const char *oom);
+/* The status (100-999) a "mock-status-<code>" model name asks for, or 0; m may be NULL. */
+int mock_model_status(const char *m);
+/* Whitespace-separated words in s (NULL: 0). */
+long mock_count_words(const char *s);
+/* A model request's log entry (no fault, no rule) for mock_log_add; model may be NULL. */
+void mock_log_in_init(struct mock_log_in *li,
+                      const struct lmx_http_req *req,
+                      const char *model,
+                      bool stream);
+/* Logs a model request (no fault, no rule) for /mock/log; returns its seq. */
+uint64_t mock_log_model(const struct lmx_http_req *req, const char *model, bool stream);
+/* p..end with %XX escapes decoded into out (cap bytes, NUL-terminated, cut to fit). */
+void mock_url_decode(char *out, size_t cap, const char *p, const char *end);
+/*
+ * An AWS SigV4 Authorization value v (n bytes): "AWS4-HMAC-SHA256
+ * Credential=.../<service>/aws4_request, SignedHeaders=...host...x-amz-date...,
+ * Signature=<64 hex>", with has_date (an X-Amz-Date header) required too.
+ */
+bool mock_sigv4_form(const char *v, size_t n, bool has_date, const char *service);
+/* With --api-key, "Authorization: Bearer <key>" (compared in constant time); true without. */
+bool mock_bearer_ok(const struct mock_worker *w, const struct lmx_http_req *req);
+/*
+ * Answers 200 with the eventstream messages in msgs, one write per message
+ * as the AWS services send them, then ends the response.
+ */
+void mock_es_send(struct lmx_http_req *req,
+                  const struct lmx_http_hdr *h,
+                  size_t nh,
+                  const struct lmx_buf *msgs);
+/*
+ * Appends one eventstream message: an event (":event-type" type) or an
+ * exception (":exception-type" type), content type ctype, payload p[0..n).
+ * Returns 0 or an lmx_buf error.
+ */
+int mock_es_message(struct lmx_buf *b,
+                    bool exception,
+                    const char *type,
+                    const char *ctype,
+                    const void *p,
+                    size_t n);
 
 #endif

@@ -38,77 +38,26 @@ static const char *const ol_words[] = {"Hello", " from", " the", " mock", " Olla
 
 enum ol_api { OL_CHAT, OL_GENERATE, OL_EMBED };
 
-static long ol_count_words(const char *s)
-{
-    long n = 0;
-    bool in = false;
-
-    for (; s != NULL && *s; s++) {
-        bool sp = *s == ' ' || *s == '\n' || *s == '\t' || *s == '\r';
-
-        if (!sp && !in)
-            n++;
-        in = !sp;
-    }
-    return n;
-}
-
 static long ol_prompt_words(const json_t *body)
 {
     json_t *m, *in = json_object_get(body, "input"), *v;
     size_t i;
-    long n = ol_count_words(json_string_value(json_object_get(body, "prompt"))) +
-             ol_count_words(json_string_value(json_object_get(body, "system"))) +
-             ol_count_words(json_string_value(in));
+    long n = mock_count_words(json_string_value(json_object_get(body, "prompt"))) +
+             mock_count_words(json_string_value(json_object_get(body, "system"))) +
+             mock_count_words(json_string_value(in));
 
     json_array_foreach(json_object_get(body, "messages"), i, m) {
-        n += ol_count_words(json_string_value(json_object_get(m, "content")));
+        n += mock_count_words(json_string_value(json_object_get(m, "content")));
     }
     json_array_foreach(in, i, v) {
-        n += ol_count_words(json_string_value(v));
+        n += mock_count_words(json_string_value(v));
     }
     return n > 0 ? n : 1;
 }
 
-static int ol_model_status(const char *m)
-{
-    const char *p = m != NULL ? strstr(m, "mock-status-") : NULL;
-    long v = 0;
-
-    if (p == NULL)
-        return 0;
-    for (p += 12; *p >= '0' && *p <= '9' && v < 1000; p++)
-        v = v * 10 + (*p - '0');
-    return v >= 100 && v <= 999 ? (int)v : 0;
-}
-
-static void ol_send_json(struct lmx_http_req *req, int status, json_t *o)
-{
-    char *text = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
-
-    if (text == NULL)
-        lmx_http_res_send(req, 503, NULL, 0, "application/json", OL_OOM, strlen(OL_OOM));
-    else
-        lmx_http_res_send(req, status, NULL, 0, "application/json", text, strlen(text));
-    lmx_free(text);
-    json_decref(o);
-}
-
 static void ol_send_error(struct lmx_http_req *req, int status, const char *msg)
 {
-    ol_send_json(req, status, json_pack("{s:s}", "error", msg));
-}
-
-static bool ol_auth_ok(const struct mock_worker *w, const struct lmx_http_req *req)
-{
-    const char *key = w->opts->api_key;
-    size_t n;
-    const char *v = lmx_http_req_header(req, "authorization", &n);
-
-    if (key == NULL)
-        return true;
-    return v != NULL && n > 7 && lmx_streq_ci(v, 7, "bearer ") &&
-           lmx_ct_equal(v + 7, n - 7, key, strlen(key));
+    mock_send_json(req, status, json_pack("{s:s}", "error", msg), OL_OOM);
 }
 
 static const char *ol_first_tool(const json_t *body)
@@ -180,12 +129,12 @@ static void ol_answer(struct lmx_http_req *req, const json_t *body, enum ol_api 
             rc = json_object_set_new(o, "context", json_pack("[i,i,i]", 1, 2, 3));
     }
     if (rc == 0)
-        rc = ol_done(o, ol_prompt_words(body), tool != NULL ? 9 : ol_count_words(text));
+        rc = ol_done(o, ol_prompt_words(body), tool != NULL ? 9 : mock_count_words(text));
     if (rc < 0) {
         json_decref(o);
         o = NULL;
     }
-    ol_send_json(req, 200, o);
+    mock_send_json(req, 200, o, OL_OOM);
 }
 
 /* Writes one NDJSON line (o is consumed). */
@@ -326,7 +275,7 @@ static int ol_embed(struct lmx_http_req *req, const json_t *body)
     } else if (o == NULL) {
         json_decref(vecs);
     }
-    ol_send_json(req, 200, o);
+    mock_send_json(req, 200, o, OL_OOM);
     return 200;
 }
 
@@ -353,7 +302,7 @@ bool mock_ollama_route(struct mock_worker *w, struct lmx_http_req *req)
         ol_send_error(req, 405, "method not allowed");
         return true;
     }
-    if (!ol_auth_ok(w, req)) {
+    if (!mock_bearer_ok(w, req)) {
         ol_send_error(req, 401, "unauthorized");
         return true;
     }
@@ -365,15 +314,8 @@ bool mock_ollama_route(struct mock_worker *w, struct lmx_http_req *req)
     }
     model = json_string_value(json_object_get(body, "model"));
     stream = json_object_get(body, "stream");
-    memset(&li, 0, sizeof(li));
-    li.model = model;
-    li.model_len = model != NULL ? strlen(model) : 0;
-    li.path = req->path;
-    li.path_len = req->path_len;
-    li.fault = "";
-    li.arrival_ns = req->start_ns;
-    li.stream = api != OL_EMBED && (stream == NULL || json_is_true(stream));
-    status = ol_model_status(model);
+    mock_log_in_init(&li, req, model, api != OL_EMBED && (stream == NULL || json_is_true(stream)));
+    status = mock_model_status(model);
     if (model != NULL && mock_rule_take(model, strlen(model), &rule)) {
         li.rule = true;
         status = rule.status >= 400 ? (int)rule.status : 0;

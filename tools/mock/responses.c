@@ -129,7 +129,7 @@ static const char *rs_tool_to_call(const json_t *body)
 static json_t *rs_response(const json_t *body, const char *id, bool done, const char *tool,
                            json_int_t in_words)
 {
-    char text[128] = "", item_id[64];
+    char text[128] = "", item_id[80];
     json_t *r, *output = json_array();
     json_int_t out_tokens = tool != NULL ? 5 : (json_int_t)LMX_ARRAY_SIZE(rs_words);
 
@@ -192,7 +192,7 @@ static void rs_stream(struct lmx_http_req *req, const json_t *body, const char *
                       const char *tool, json_int_t in_words, bool fail)
 {
     static const struct lmx_http_hdr hdrs[] = {{"Content-Type", 12, "text/event-stream", 17}};
-    char item_id[64], text[128] = "";
+    char item_id[80], text[128] = "";
     int seq = 0, err = lmx_http_res_begin(req, 200, hdrs, LMX_ARRAY_SIZE(hdrs), -1);
     json_t *fin;
 

@@ -42,21 +42,6 @@ bool mock_sagemaker_route(struct mock_worker *w, struct lmx_http_req *req);
 
 #define ES_CTYPE "application/vnd.amazon.eventstream"
 
-static uint64_t log_it(struct lmx_http_req *req, const char *model, bool stream)
-{
-    struct mock_log_in li = {
-        .model = model,
-        .model_len = strlen(model),
-        .path = req->path,
-        .path_len = req->path_len,
-        .fault = "",
-        .arrival_ns = req->start_ns,
-        .stream = stream,
-    };
-
-    return mock_log_add(&li);
-}
-
 static void send_json(struct mock_worker *w,
                       struct lmx_http_req *req,
                       uint64_t seq,
@@ -96,7 +81,6 @@ static void send_error(struct mock_worker *w,
 static bool parse_path(const struct lmx_http_req *req, char *out, size_t cap, bool *stream)
 {
     const char *p = req->path, *end = req->path + req->path_len, *slash;
-    size_t n = 0;
 
     if (!lmx_has_prefix(p, req->path_len, "/endpoints/"))
         return false;
@@ -110,21 +94,7 @@ static bool parse_path(const struct lmx_http_req *req, char *out, size_t cap, bo
         *stream = true;
     else
         return false;
-    for (; p < slash && n + 1 < cap; p++) {
-        if (*p == '%' && slash - p > 2) {
-            char hex[3] = {p[1], p[2], '\0'};
-            char *e;
-            long v = strtol(hex, &e, 16);
-
-            if (*e == '\0') {
-                out[n++] = (char)v;
-                p += 2;
-                continue;
-            }
-        }
-        out[n++] = *p;
-    }
-    out[n] = '\0';
+    mock_url_decode(out, cap, p, slash);
     return true;
 }
 
@@ -133,40 +103,8 @@ static bool authorized(const struct lmx_http_req *req)
     size_t n = 0, dn = 0;
     const char *v = lmx_http_req_header(req, "authorization", &n);
     bool has_date = lmx_http_req_header(req, "x-amz-date", &dn) != NULL && dn == 16;
-    char a[2048];
-    const char *sh, *sig;
-    size_t k = 0;
 
-    if (v == NULL || !has_date || n >= sizeof(a))
-        return false;
-    memcpy(a, v, n);
-    a[n] = '\0';
-    if (strncmp(a, "AWS4-HMAC-SHA256 Credential=", 28) != 0 ||
-        strstr(a, "/sagemaker/aws4_request,") == NULL)
-        return false;
-    sh = strstr(a, ", SignedHeaders=");
-    sig = strstr(a, ", Signature=");
-    if (sh == NULL || sig == NULL || strstr(sh, "host") == NULL || strstr(sh, "x-amz-date") == NULL)
-        return false;
-    for (sig += 12; sig[k] != '\0'; k++)
-        if (!((sig[k] >= '0' && sig[k] <= '9') || (sig[k] >= 'a' && sig[k] <= 'f')))
-            return false;
-    return k == 64;
-}
-
-static long count_words(const char *s)
-{
-    long words = 0;
-    bool in = false;
-
-    for (; *s != '\0'; s++) {
-        bool sp = *s == ' ' || *s == '\t' || *s == '\n' || *s == '\r';
-
-        if (!sp && !in)
-            words++;
-        in = !sp;
-    }
-    return words;
+    return mock_sigv4_form(v, n, has_date, "sagemaker");
 }
 
 static long prompt_words(json_t *body)
@@ -179,7 +117,7 @@ static long prompt_words(json_t *body)
         const char *t = json_string_value(json_object_get(m, "content"));
 
         if (t != NULL)
-            words += count_words(t);
+            words += mock_count_words(t);
     }
     return words > 0 ? words : 1;
 }
@@ -187,12 +125,7 @@ static long prompt_words(json_t *body)
 /* One PayloadPart message carrying bytes p[0..n). */
 static int add_part(struct lmx_buf *b, const char *p, size_t n)
 {
-    struct lmx_es_header h[3];
-
-    h[0] = lmx_es_string(":event-type", "PayloadPart");
-    h[1] = lmx_es_string(":content-type", "application/octet-stream");
-    h[2] = lmx_es_string(":message-type", "event");
-    return lmx_es_encode(b, h, 3, p, n);
+    return mock_es_message(b, false, "PayloadPart", "application/octet-stream", p, n);
 }
 
 /* An SSE event "data: <json>\n\n" as two PayloadParts, cut in the middle. */
@@ -222,14 +155,10 @@ static int add_sse(struct lmx_buf *b, json_t *ev, bool malformed)
 
 static int add_exception(struct lmx_buf *b, const char *type, const char *msg)
 {
-    struct lmx_es_header h[3];
     char payload[512];
 
-    h[0] = lmx_es_string(":exception-type", type);
-    h[1] = lmx_es_string(":content-type", "application/json");
-    h[2] = lmx_es_string(":message-type", "exception");
     snprintf(payload, sizeof(payload), "{\"Message\":\"%s\",\"ErrorCode\":\"StreamBroken\"}", msg);
-    return lmx_es_encode(b, h, 3, payload, strlen(payload));
+    return mock_es_message(b, true, type, "application/json", payload, strlen(payload));
 }
 
 struct answer {
@@ -382,7 +311,7 @@ bool mock_sagemaker_route(struct mock_worker *w, struct lmx_http_req *req)
     if (!parse_path(req, name, sizeof(name), &stream))
         return false;
     mock_stats_count(w, req);
-    seq = log_it(req, name, stream);
+    seq = mock_log_model(req, name, stream);
     if (req->method != LMX_HTTP_POST) {
         send_error(w, req, seq, 405, "UnknownOperationException", "llmux-mock: POST only");
         return true;
@@ -432,16 +361,7 @@ bool mock_sagemaker_route(struct mock_worker *w, struct lmx_http_req *req)
         };
 
         /* one write per message, as the service sends them */
-        err = lmx_http_res_begin(req, 200, h, 3, -1);
-        for (size_t off = 0; err == 0 && off < w->scratch.len;) {
-            const uint8_t *m = (const uint8_t *)w->scratch.data + off;
-            size_t len = (size_t)m[0] << 24 | (size_t)m[1] << 16 | (size_t)m[2] << 8 | m[3];
-
-            len = LMX_MIN(len, w->scratch.len - off);
-            err = lmx_http_res_queue(req, m, len);
-            off += len;
-        }
-        lmx_http_res_end(req, err == 0);
+        mock_es_send(req, h, LMX_ARRAY_SIZE(h), &w->scratch);
     }
 out:
     json_decref(body);

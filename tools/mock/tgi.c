@@ -35,21 +35,9 @@ static const char *const tg_words[] = {"Hello", " from", " the", " mock", " TGI"
 
 enum tg_api { TG_PREDIBASE, TG_TRITON };
 
-static void tg_send_json(struct lmx_http_req *req, int status, json_t *o)
-{
-    char *text = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
-
-    if (text == NULL)
-        lmx_http_res_send(req, 503, NULL, 0, "application/json", TG_OOM, strlen(TG_OOM));
-    else
-        lmx_http_res_send(req, status, NULL, 0, "application/json", text, strlen(text));
-    lmx_free(text);
-    json_decref(o);
-}
-
 static void tg_send_error(struct lmx_http_req *req, int status, const char *msg)
 {
-    tg_send_json(req, status, json_pack("{s:s,s:s}", "error", msg, "error_type", "mock"));
+    mock_send_json(req, status, json_pack("{s:s,s:s}", "error", msg, "error_type", "mock"), TG_OOM);
 }
 
 /* Parses the path: which API, the model (copied into model), streaming or not. */
@@ -80,30 +68,6 @@ static bool tg_path(const char *path, enum tg_api *api, char *model, size_t len,
     return true;
 }
 
-static bool tg_auth_ok(const struct mock_worker *w, const struct lmx_http_req *req)
-{
-    const char *key = w->opts->api_key;
-    size_t n;
-    const char *v = lmx_http_req_header(req, "authorization", &n);
-
-    if (key == NULL)
-        return true;
-    return v != NULL && n > 7 && lmx_streq_ci(v, 7, "bearer ") &&
-           lmx_ct_equal(v + 7, n - 7, key, strlen(key));
-}
-
-static int tg_status_of(const char *m)
-{
-    const char *p = strstr(m, "mock-status-");
-    long v = 0;
-
-    if (p == NULL)
-        return 0;
-    for (p += 12; *p >= '0' && *p <= '9' && v < 1000; p++)
-        v = v * 10 + (*p - '0');
-    return v >= 100 && v <= 999 ? (int)v : 0;
-}
-
 /* How many words to answer: all, or the max token parameter. */
 static size_t tg_nwords(const json_t *body, enum tg_api api)
 {
@@ -132,7 +96,7 @@ static void tg_answer(struct lmx_http_req *req, const json_t *body, enum tg_api 
         o = json_pack("{s:s,s:{s:s,s:I,s:n}}", "generated_text", text, "details",
                       "finish_reason", n < LMX_ARRAY_SIZE(tg_words) ? "length" : "eos_token",
                       "generated_tokens", (json_int_t)n, "seed");
-    tg_send_json(req, 200, o);
+    mock_send_json(req, 200, o, TG_OOM);
 }
 
 static int tg_event(struct lmx_http_req *req, json_t *o)
@@ -203,7 +167,7 @@ bool mock_tgi_route(struct mock_worker *w, struct lmx_http_req *req)
         tg_send_error(req, 405, "method not allowed");
         return true;
     }
-    if (api == TG_PREDIBASE && !tg_auth_ok(w, req)) {
+    if (api == TG_PREDIBASE && !mock_bearer_ok(w, req)) {
         tg_send_error(req, 401, "unauthorized");
         return true;
     }
@@ -214,15 +178,8 @@ bool mock_tgi_route(struct mock_worker *w, struct lmx_http_req *req)
         tg_send_error(req, 422, "Failed to deserialize the JSON body");
         return true;
     }
-    memset(&li, 0, sizeof(li));
-    li.model = model;
-    li.model_len = strlen(model);
-    li.path = req->path;
-    li.path_len = req->path_len;
-    li.fault = "";
-    li.arrival_ns = req->start_ns;
-    li.stream = stream;
-    status = tg_status_of(model);
+    mock_log_in_init(&li, req, model, stream);
+    status = mock_model_status(model);
     if (mock_rule_take(model, strlen(model), &rule)) {
         li.rule = true;
         status = rule.status >= 400 ? (int)rule.status : 0;

@@ -50,18 +50,6 @@ enum vx_route { VX_NONE, VX_TOKEN, VX_GEN, VX_STREAM, VX_RAW, VX_RAW_STREAM, VX_
 
 static _Atomic uint64_t vx_tokens;
 
-static void vx_send_json(struct lmx_http_req *req, int status, json_t *o)
-{
-    char *text = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
-
-    if (text == NULL)
-        lmx_http_res_send(req, 503, NULL, 0, "application/json", VX_OOM, strlen(VX_OOM));
-    else
-        lmx_http_res_send(req, status, NULL, 0, "application/json", text, strlen(text));
-    free(text);
-    json_decref(o);
-}
-
 static const char *vx_rpc(int status)
 {
     return status == 400   ? "INVALID_ARGUMENT"
@@ -75,9 +63,9 @@ static const char *vx_rpc(int status)
 
 static void vx_error(struct lmx_http_req *req, int status, const char *msg)
 {
-    vx_send_json(req, status,
-                 json_pack("{s:{s:i,s:s,s:s}}", "error", "code", status, "message", msg, "status",
-                           vx_rpc(status)));
+    mock_send_json(req, status,
+                   json_pack("{s:{s:i,s:s,s:s}}", "error", "code", status, "message", msg, "status",
+                             vx_rpc(status)), VX_OOM);
 }
 
 /* The route of a path; the model (or endpoint id) in model. */
@@ -160,7 +148,7 @@ static bool vx_form(const char *body, const char *name, char *out, size_t cap)
 /* base64url part (n bytes) -> JSON object, or NULL. */
 static json_t *vx_b64json(const char *s, size_t n)
 {
-    char tmp[4096];
+    char tmp[4096] = "";
     unsigned char out[4096];
     size_t m = 0;
     int k;
@@ -244,35 +232,21 @@ static int vx_token(struct lmx_http_req *req)
     if (why == NULL && strstr(who, "refused") != NULL)
         why = "Invalid JWT Signature.";
     if (why != NULL) {
-        vx_send_json(req, 400,
-                     json_pack("{s:s,s:s}", "error", "invalid_grant", "error_description", why));
+        mock_send_json(req, 400,
+                       json_pack("{s:s,s:s}", "error", "invalid_grant", "error_description",
+                                 why), VX_OOM);
         return 400;
     }
     n = atomic_fetch_add_explicit(&vx_tokens, 1, memory_order_relaxed) + 1;
     snprintf(assertion, sizeof(assertion), "ya29.mock-%llu", (unsigned long long)n);
-    vx_send_json(req, 200,
-                 json_pack("{s:s,s:i,s:s}", "access_token", assertion, "expires_in", 3599,
-                           "token_type", "Bearer"));
+    mock_send_json(req, 200,
+                   json_pack("{s:s,s:i,s:s}", "access_token", assertion, "expires_in", 3599,
+                             "token_type", "Bearer"), VX_OOM);
     return 200;
 }
 
 /* ------------------------------------------------------------------------ */
 /* Model routes */
-
-static long vx_words(const char *s)
-{
-    long n = 0;
-    bool in = false;
-
-    for (; s != NULL && *s; s++) {
-        bool sp = *s == ' ' || *s == '\n' || *s == '\t' || *s == '\r';
-
-        if (!sp && !in)
-            n++;
-        in = !sp;
-    }
-    return n;
-}
 
 /* Words of every "text" string anywhere in v. */
 static long vx_text_words(const json_t *v)
@@ -289,7 +263,7 @@ static long vx_text_words(const json_t *v)
     } else if (json_is_object(v)) {
         json_object_foreach((json_t *)v, k, x) {
             if ((strcmp(k, "text") == 0 || strcmp(k, "content") == 0) && json_is_string(x))
-                n += vx_words(json_string_value(x));
+                n += mock_count_words(json_string_value(x));
             else
                 n += vx_text_words(x);
         }
@@ -372,7 +346,8 @@ static void vx_gemini(struct lmx_http_req *req, const json_t *body, const char *
         return;
     }
     if (!stream) {
-        vx_send_json(req, 200, vx_gemini_answer(body, model, VX_TEXT, "STOP", vx_words(VX_TEXT)));
+        mock_send_json(req, 200, vx_gemini_answer(body, model, VX_TEXT, "STOP",
+                                                  mock_count_words(VX_TEXT)), VX_OOM);
         return;
     }
     err = vx_begin_sse(req);
@@ -382,7 +357,7 @@ static void vx_gemini(struct lmx_http_req *req, const json_t *body, const char *
         err = vx_event(req, NULL,
                        vx_gemini_answer(body, model,
                                         vx_gemini_tool(body) != NULL ? "" : " the Vertex mock.",
-                                        "STOP", vx_words(VX_TEXT)));
+                                        "STOP", mock_count_words(VX_TEXT)));
     lmx_http_res_end(req, err == 0);
 }
 
@@ -391,17 +366,18 @@ static void vx_claude(struct lmx_http_req *req, const json_t *body, const char *
 {
     const char *ver = json_string_value(json_object_get(body, "anthropic_version"));
     const json_t *tool = json_array_get(json_object_get(body, "tools"), 0);
-    long in = vx_text_words(json_object_get(body, "messages")), out = vx_words(VX_TEXT);
+    long in = vx_text_words(json_object_get(body, "messages")), out = mock_count_words(VX_TEXT);
     json_t *block;
     int err;
 
     if (ver == NULL || strcmp(ver, "vertex-2023-10-16") != 0 ||
-        json_object_get(body, "model") != NULL || !json_is_array(json_object_get(body, "messages"))) {
-        vx_send_json(req, 400,
-                     json_pack("{s:s,s:{s:s,s:s}}", "type", "error", "error", "type",
-                               "invalid_request_error", "message",
-                               "llmux-mock: rawPredict needs anthropic_version "
-                               "vertex-2023-10-16, messages and no model"));
+        json_object_get(body, "model") != NULL || !json_is_array(json_object_get(body,
+                                                                                 "messages"))) {
+        mock_send_json(req, 400,
+                       json_pack("{s:s,s:{s:s,s:s}}", "type", "error", "error", "type",
+                                 "invalid_request_error", "message",
+                                 "llmux-mock: rawPredict needs anthropic_version "
+                                 "vertex-2023-10-16, messages and no model"), VX_OOM);
         return;
     }
     block = tool != NULL ? json_pack("{s:s,s:s,s:O,s:{s:s}}", "type", "tool_use", "id",
@@ -409,12 +385,13 @@ static void vx_claude(struct lmx_http_req *req, const json_t *body, const char *
                                      "input", "q", "mock")
                          : json_pack("{s:s,s:s}", "type", "text", "text", VX_TEXT);
     if (!stream) {
-        vx_send_json(req, 200,
-                     json_pack("{s:s,s:s,s:s,s:s,s:[o],s:s,s:n,s:{s:I,s:I}}", "id", "msg_vrtx_mock",
-                               "type", "message", "role", "assistant", "model", model, "content",
-                               block, "stop_reason", tool != NULL ? "tool_use" : "end_turn",
-                               "stop_sequence", "usage", "input_tokens", (json_int_t)in,
-                               "output_tokens", (json_int_t)out));
+        mock_send_json(req, 200,
+                       json_pack("{s:s,s:s,s:s,s:s,s:[o],s:s,s:n,s:{s:I,s:I}}", "id",
+                                 "msg_vrtx_mock",
+                                 "type", "message", "role", "assistant", "model", model, "content",
+                                 block, "stop_reason", tool != NULL ? "tool_use" : "end_turn",
+                                 "stop_sequence", "usage", "input_tokens", (json_int_t)in,
+                                 "output_tokens", (json_int_t)out), VX_OOM);
         return;
     }
     json_decref(block);
@@ -490,10 +467,10 @@ static void vx_predict(struct lmx_http_req *req, const json_t *body)
         }
         json_array_append_new(preds, json_pack("{s:{s:o,s:{s:b,s:I}}}", "embeddings", "values",
                                                vals, "statistics", "truncated", 0, "token_count",
-                                               (json_int_t)vx_words(s)));
+                                               (json_int_t)mock_count_words(s)));
     }
-    vx_send_json(req, 200, json_pack("{s:o,s:{s:i}}", "predictions", preds, "metadata",
-                                     "billableCharacterCount", 1));
+    mock_send_json(req, 200, json_pack("{s:o,s:{s:i}}", "predictions", preds, "metadata",
+                                       "billableCharacterCount", 1), VX_OOM);
 }
 
 static void vx_openai(struct lmx_http_req *req)
@@ -567,14 +544,8 @@ bool mock_vertex_route(struct mock_worker *w, struct lmx_http_req *req)
     if (r == VX_NONE)
         return false;
     mock_stats_count(w, req);
-    memset(&li, 0, sizeof(li));
-    li.model = r == VX_TOKEN ? "vertex-token" : model;
-    li.model_len = strlen(li.model);
-    li.path = req->path;
-    li.path_len = req->path_len;
-    li.fault = "";
-    li.arrival_ns = req->start_ns;
-    li.stream = r == VX_STREAM || r == VX_RAW_STREAM;
+    mock_log_in_init(&li, req, r == VX_TOKEN ? "vertex-token" : model,
+                     r == VX_STREAM || r == VX_RAW_STREAM);
     seq = mock_log_add(&li);
     if (req->method != LMX_HTTP_POST) {
         vx_error(req, 405, "llmux-mock: POST only");

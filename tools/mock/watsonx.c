@@ -39,18 +39,6 @@ enum wx_route { WX_NONE, WX_IAM, WX_CHAT, WX_STREAM };
 
 static _Atomic uint64_t wx_tokens;
 
-static void wx_send_json(struct lmx_http_req *req, int status, json_t *o)
-{
-    char *text = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
-
-    if (text == NULL)
-        lmx_http_res_send(req, 503, NULL, 0, "application/json", WX_OOM, strlen(WX_OOM));
-    else
-        lmx_http_res_send(req, status, NULL, 0, "application/json", text, strlen(text));
-    free(text);
-    json_decref(o);
-}
-
 static json_t *wx_error_obj(int status, const char *code, const char *msg)
 {
     return json_pack("{s:[{s:s,s:s,s:s}],s:s,s:i}", "errors", "code", code, "message", msg,
@@ -92,23 +80,26 @@ static int wx_iam(struct lmx_http_req *req)
 
     if (strstr(b, "grant_type=urn%3Aibm%3Aparams%3Aoauth%3Agrant-type%3Aapikey") == NULL &&
         strstr(b, "grant_type=urn:ibm:params:oauth:grant-type:apikey") == NULL) {
-        wx_send_json(req, 400,
-                     json_pack("{s:s,s:s,s:s}", "errorCode", "BXNIM0103E", "errorMessage",
-                               "Properties missing: grant_type", "context", "llmux-mock"));
+        mock_send_json(req, 400,
+                       json_pack("{s:s,s:s,s:s}", "errorCode", "BXNIM0103E", "errorMessage",
+                                 "Properties missing: grant_type", "context", "llmux-mock"),
+                       WX_OOM);
         return 400;
     }
     if (k == NULL || k[7] == '\0' || k[7] == '&' || strstr(k, "refused") != NULL) {
-        wx_send_json(req, 400,
-                     json_pack("{s:s,s:s,s:s}", "errorCode", "BXNIM0415E", "errorMessage",
-                               "Provided API key could not be found.", "context", "llmux-mock"));
+        mock_send_json(req, 400,
+                       json_pack("{s:s,s:s,s:s}", "errorCode", "BXNIM0415E", "errorMessage",
+                                 "Provided API key could not be found.", "context", "llmux-mock"),
+                       WX_OOM);
         return 400;
     }
     n = atomic_fetch_add_explicit(&wx_tokens, 1, memory_order_relaxed) + 1;
     snprintf(tok, sizeof(tok), "wx.mock-%llu", (unsigned long long)n);
-    wx_send_json(req, 200,
-                 json_pack("{s:s,s:s,s:s,s:i,s:I,s:s}", "access_token", tok, "refresh_token",
-                           "not_supported", "token_type", "Bearer", "expires_in", 3600,
-                           "expiration", (json_int_t)(now + 3600), "scope", "ibm openid"));
+    mock_send_json(req, 200,
+                   json_pack("{s:s,s:s,s:s,s:i,s:I,s:s}", "access_token", tok, "refresh_token",
+                             "not_supported", "token_type", "Bearer", "expires_in", 3600,
+                             "expiration", (json_int_t)(now + 3600), "scope", "ibm openid"),
+                   WX_OOM);
     return 200;
 }
 
@@ -203,11 +194,11 @@ static void wx_chat(struct lmx_http_req *req, const json_t *body, const char *mo
                                    : json_pack("{s:s,s:s}", "role", "assistant", "content",
                                                "Hello from the watsonx mock.");
 
-        wx_send_json(req, 200,
-                     wx_obj(model,
-                            json_pack("{s:i,s:o,s:s}", "index", 0, "message", msg,
-                                      "finish_reason", tool != NULL ? "tool_calls" : "stop"),
-                            wx_usage(in, out)));
+        mock_send_json(req, 200,
+                       wx_obj(model,
+                              json_pack("{s:i,s:o,s:s}", "index", 0, "message", msg,
+                                        "finish_reason", tool != NULL ? "tool_calls" : "stop"),
+                              wx_usage(in, out)), WX_OOM);
         return;
     }
     err = lmx_http_res_begin(req, 200, hdrs, LMX_ARRAY_SIZE(hdrs), -1);
@@ -260,45 +251,40 @@ bool mock_watsonx_route(struct mock_worker *w, struct lmx_http_req *req)
     model = json_string_value(json_object_get(body, "model_id"));
     if (model == NULL)
         model = r == WX_IAM ? "watsonx-iam" : dep;
-    memset(&li, 0, sizeof(li));
-    li.model = model;
-    li.model_len = strlen(model);
-    li.path = req->path;
-    li.path_len = req->path_len;
-    li.fault = "";
-    li.arrival_ns = req->start_ns;
-    li.stream = r == WX_STREAM;
+    mock_log_in_init(&li, req, model, r == WX_STREAM);
     seq = mock_log_add(&li);
     auth = lmx_http_req_header(req, "authorization", &n);
     if (req->method != LMX_HTTP_POST) {
         status = 405;
-        wx_send_json(req, 405, wx_error_obj(405, "method_not_allowed", "POST only"));
+        mock_send_json(req, 405, wx_error_obj(405, "method_not_allowed", "POST only"), WX_OOM);
     } else if (r == WX_IAM) {
         status = wx_iam(req);
     } else if (auth == NULL || n <= 15 || strncmp(auth, "Bearer wx.mock-", 15) != 0) {
         status = 401;
-        wx_send_json(req, 401,
-                     wx_error_obj(401, "authentication_token_not_valid",
-                                  "Failed to authenticate the request due to invalid token"));
+        mock_send_json(req, 401,
+                       wx_error_obj(401, "authentication_token_not_valid",
+                                    "Failed to authenticate the request due to invalid token"),
+                       WX_OOM);
     } else if (lmx_http_req_query(req, "version") == NULL) {
         status = 400;
-        wx_send_json(req, 400,
-                     wx_error_obj(400, "missing_required_query_parameter",
-                                  "Missing required query parameter 'version'"));
+        mock_send_json(req, 400,
+                       wx_error_obj(400, "missing_required_query_parameter",
+                                    "Missing required query parameter 'version'"), WX_OOM);
     } else if (!json_is_object(body) || !json_is_array(json_object_get(body, "messages")) ||
                (dep[0] == '\0' && (json_object_get(body, "model_id") == NULL ||
                                    (json_object_get(body, "project_id") == NULL &&
                                     json_object_get(body, "space_id") == NULL)))) {
         status = 400;
-        wx_send_json(req, 400,
-                     wx_error_obj(400, "json_validation_error",
-                                  "Json document validation error: model_id, project_id or "
-                                  "space_id, and messages are required"));
+        mock_send_json(req, 400,
+                       wx_error_obj(400, "json_validation_error",
+                                    "Json document validation error: model_id, project_id or "
+                                    "space_id, and messages are required"), WX_OOM);
     } else if (strstr(model, "mock-status-") != NULL) {
         status = atoi(strstr(model, "mock-status-") + 12);
         if (status < 400 || status > 599)
             status = 500;
-        wx_send_json(req, status, wx_error_obj(status, "mock_status", "llmux-mock: mock-status"));
+        mock_send_json(req, status, wx_error_obj(status, "mock_status", "llmux-mock: mock-status"),
+                       WX_OOM);
     } else {
         wx_chat(req, body, model, r == WX_STREAM);
     }

@@ -234,7 +234,7 @@ static const struct provider_case provider_cases[] = {
     {"model: heroku/claude, api_base: 'https://us.inference.heroku.com'", "heroku", "claude", "https://us.inference.heroku.com/v1", true},
     {"model: sagemaker/endpoint", "sagemaker", "endpoint",
      "https://runtime.sagemaker.{region}.amazonaws.com", true},
-    {"model: replicate/meta/llama-3", "replicate", "meta/llama-3", NULL, false},
+    {"model: manus/meta/llama-3", "manus", "meta/llama-3", NULL, false},
 };
 /* clang-format on */
 
@@ -313,16 +313,16 @@ static void test_native_warning_once(void)
 {
     const char *text = "model_list:\n"
                        "  - model_name: a\n"
-                       "    litellm_params: {model: replicate/endpoint-a}\n"
+                       "    litellm_params: {model: manus/endpoint-a}\n"
                        "  - model_name: b\n"
-                       "    litellm_params: {model: replicate/endpoint-b}\n"
+                       "    litellm_params: {model: manus/endpoint-b}\n"
                        "  - model_name: c\n"
                        "    litellm_params: {model: hosted_vllm/x}\n";
     struct lmx_config *cfg = load(text);
 
     ASSERT(cfg != NULL);
-    ASSERT_EQ(count_lines("provider 'replicate' is not served by this build yet"), 1);
-    ASSERT(has_line("t.yaml:3:29: warning: provider 'replicate' is not served by this build yet; "
+    ASSERT_EQ(count_lines("provider 'manus' is not served by this build yet"), 1);
+    ASSERT(has_line("t.yaml:3:29: warning: provider 'manus' is not served by this build yet; "
                     "requests to its deployments fail with 501"));
     ASSERT(
         has_line("t.yaml:7:29: warning: 'model_list[2].litellm_params' has no api_base and "

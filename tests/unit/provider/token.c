@@ -1,7 +1,7 @@
 /*
  * tests/unit/provider/token.c - the bearer-token cache: keys, expiry and the
- * refresh margin, replacement, forgetting, token endpoint answers, and many
- * threads hitting it at once.
+ * refresh margin, replacement, forgetting, token endpoint answers (and how a
+ * refusal is worded), the token request, and many threads hitting it at once.
  */
 #include "core/lmx.h"
 
@@ -120,6 +120,65 @@ static void test_accept(void)
     lmx_token_clear();
 }
 
+static void test_answer(void)
+{
+    static const char *const reasons[] = {"errorMessage", "errors.0.message", "error.message",
+                                          NULL};
+    static const struct lmx_token_words w = {reasons, "x: refused the key", "x: IAM answered",
+                                             " for 'k'", "x: ", " (key 'k')"};
+    const char *ibm = "{\"errors\":[{\"code\":\"BXNIM0415E\",\"message\":\"bad key\"}]}";
+    const char *gcp = "{\"error\":{\"message\":\"slow down\"}}";
+    const char *ok = "{\"access_token\":\"t1\"}";
+    const char *odd = "{\"errors\":{\"0\":{\"message\":\"not an array\"}}}";
+    struct lmx_perr e;
+    char k[65], *tok = NULL;
+
+    lmx_token_clear();
+    key_of("answer", "", k);
+    memset(&e, 0, sizeof(e));
+    ASSERT_EQ(lmx_token_answer(k, 400, ibm, strlen(ibm), &w, &tok, &e), LMX_EAUTH);
+    ASSERT_EQ(e.status, 401);
+    ASSERT_STR_EQ(e.type, "auth_error");
+    ASSERT_STR_EQ(e.message, "x: refused the key (status 400): bad key");
+    ASSERT_EQ(lmx_token_answer(k, 429, gcp, strlen(gcp), &w, &tok, &e), LMX_EUPSTREAM);
+    ASSERT_EQ(e.status, 429);
+    ASSERT_STR_EQ(e.type, "rate_limit_error");
+    ASSERT_STR_EQ(e.message, "x: IAM answered status 429 for 'k': slow down");
+    ASSERT_EQ(lmx_token_answer(k, 502, odd, strlen(odd), &w, &tok, &e), LMX_EUPSTREAM);
+    ASSERT_EQ(e.status, 503);
+    ASSERT_STR_EQ(e.message, "x: IAM answered status 502 for 'k': no reason given");
+    ASSERT_EQ(lmx_token_answer(k, 200, "<html>", 6, &w, &tok, &e), LMX_EUPSTREAM);
+    ASSERT_EQ(e.status, 503);
+    ASSERT_STR_EQ(e.message, "x: the token endpoint's answer is not JSON (key 'k')");
+    ASSERT(tok == NULL);
+    ASSERT_EQ(lmx_token_answer(k, 200, ok, strlen(ok), &w, &tok, &e), 0);
+    ASSERT_STR_EQ(tok, "t1");
+    /* lmx_token_take hands out the cached one, replacing what the call held */
+    lmx_free(tok);
+    tok = lmx_strdup("old");
+    ASSERT_EQ(lmx_token_take(k, &tok), 1);
+    ASSERT_STR_EQ(tok, "t1");
+    lmx_token_forget(k);
+    ASSERT_EQ(lmx_token_take(k, &tok), 0);
+    ASSERT_STR_EQ(tok, "t1");
+    lmx_free(tok);
+    lmx_token_clear();
+}
+
+static void test_request(void)
+{
+    struct lmx_upreq r;
+
+    lmx_upreq_init(&r);
+    ASSERT_EQ(lmx_token_request(&r, "http://127.0.0.1:1/token"), 0);
+    ASSERT_EQ(lmx_token_form_escape(&r.body, "a b&c=d/é~._-"), 0);
+    ASSERT_STR_EQ(r.method, "POST");
+    ASSERT_MEM_EQ(r.url.data, "http://127.0.0.1:1/token", r.url.len);
+    ASSERT_MEM_EQ(r.body.data, "a%20b%26c%3Dd%2F%C3%A9~._-", r.body.len);
+    ASSERT_EQ(r.nheaders, 2);
+    lmx_upreq_release(&r);
+}
+
 static void *hammer(void *arg)
 {
     char k[65], out[64], tok[32];
@@ -159,6 +218,8 @@ int main(void)
     RUN(test_get_put_margin);
     RUN(test_many_keys);
     RUN(test_accept);
+    RUN(test_answer);
+    RUN(test_request);
     RUN(test_threads);
     TEST_MAIN_END();
 }

@@ -184,11 +184,14 @@ static int check_jwt(const char *jwt, size_t len, const char *iss, const char *a
     if (unb64url(d1 + 1, (size_t)(d2 - d1 - 1), part) < 0 ||
         (c = json_loads((char *)part, 0, NULL)) == NULL)
         bad = __LINE__;
-    if (!bad && (strcmp(sget(h, "alg"), "RS256") != 0 || strcmp(sget(h, "typ"), "JWT") != 0 ||
-                 strcmp(sget(h, "kid"), "kid-123") != 0 || json_object_size(h) != 3))
+    if (!bad && (strcmp(lmx_json_str(h, "alg"), "RS256") != 0 ||
+                 strcmp(lmx_json_str(h, "typ"), "JWT") != 0 ||
+                 strcmp(lmx_json_str(h, "kid"), "kid-123") != 0 || json_object_size(h) != 3))
         bad = __LINE__;
-    if (!bad && (strcmp(sget(c, "iss"), iss) != 0 || strcmp(sget(c, "aud"), aud) != 0 ||
-                 strcmp(sget(c, "scope"), "https://www.googleapis.com/auth/cloud-platform") != 0))
+    if (!bad && (strcmp(lmx_json_str(c, "iss"), iss) != 0 ||
+                 strcmp(lmx_json_str(c, "aud"), aud) != 0 ||
+                 strcmp(lmx_json_str(c, "scope"),
+                        "https://www.googleapis.com/auth/cloud-platform") != 0))
         bad = __LINE__;
     if (!bad && (!json_is_integer(json_object_get(c, "iat")) ||
                  json_integer_value(json_object_get(c, "exp")) -
@@ -579,13 +582,13 @@ static void test_claude(void)
                      "\"Be brief.\",\"messages\":[{\"role\":\"user\",\"content\":"
                      "[{\"type\":\"text\",\"text\":\"Hi\"}]}],\"max_tokens\":20}"));
     ASSERT(json_object_get(body, "model") == NULL);
-    ASSERT_STR_EQ(sget(body, "anthropic_version"), "vertex-2023-10-16");
+    ASSERT_STR_EQ(lmx_json_str(body, "anthropic_version"), "vertex-2023-10-16");
     ASSERT_EQ(json_integer_value(json_object_get(body, "max_tokens")), 20);
     json_decref(body);
     ASSERT_EQ(ops->parse(&pc, ans, strlen(ans), &out, &e), 0);
-    ASSERT_STR_EQ(sget(json_object_get(json_array_get(json_object_get(out, "choices"), 0),
-                                       "message"),
-                       "content"),
+    ASSERT_STR_EQ(lmx_json_str(json_object_get(json_array_get(json_object_get(out, "choices"), 0),
+                                               "message"),
+                               "content"),
                   "Hello");
     ASSERT_EQ(json_integer_value(json_object_get(json_object_get(out, "usage"), "prompt_tokens")),
               3);
@@ -656,10 +659,11 @@ static void test_claude_stream(void)
     json_array_foreach(c.all, i, ch) {
         const json_t *c0 = json_array_get(json_object_get(ch, "choices"), 0);
 
-        if (sget(json_object_get(c0, "delta"), "content") != NULL &&
-            strcmp(sget(json_object_get(c0, "delta"), "content"), "Hel") == 0)
+        if (lmx_json_str(json_object_get(c0, "delta"), "content") != NULL &&
+            strcmp(lmx_json_str(json_object_get(c0, "delta"), "content"), "Hel") == 0)
             text = true;
-        if (sget(c0, "finish_reason") != NULL && strcmp(sget(c0, "finish_reason"), "stop") == 0)
+        if (lmx_json_str(c0, "finish_reason") != NULL &&
+            strcmp(lmx_json_str(c0, "finish_reason"), "stop") == 0)
             finish = true;
     }
     ASSERT(text);
@@ -703,9 +707,9 @@ static void test_maas(void)
     ASSERT_EQ(ops->stream_feed(&pc, sse, strlen(sse), collect, &c, &e), 0);
     ASSERT_EQ(ops->stream_end(&pc, collect, &c, &e), 0);
     ASSERT_EQ(json_array_size(c.all), 2);
-    ASSERT_STR_EQ(sget(json_array_get(c.all, 1), "object"), "chat.completion.chunk");
+    ASSERT_STR_EQ(lmx_json_str(json_array_get(c.all, 1), "object"), "chat.completion.chunk");
     ASSERT_EQ(ops->parse(&pc, ans, strlen(ans), &out, &e), 0);
-    ASSERT_STR_EQ(sget(out, "object"), "chat.completion");
+    ASSERT_STR_EQ(lmx_json_str(out, "object"), "chat.completion");
     json_decref(out);
     ops->release(&pc);
     lmx_upreq_release(&up);
@@ -792,9 +796,9 @@ static void test_gemini_answers_and_errors(void)
                   "total_tokens")),
               4);
     ASSERT_EQ(ops->parse(&pc, ans, strlen(ans), &out, &e), 0);
-    ASSERT_STR_EQ(sget(json_object_get(json_array_get(json_object_get(out, "choices"), 0),
-                                       "message"),
-                       "content"),
+    ASSERT_STR_EQ(lmx_json_str(json_object_get(json_array_get(json_object_get(out, "choices"), 0),
+                                               "message"),
+                               "content"),
                   "Hello");
     json_decref(out);
     map_err(&pc, 429,
