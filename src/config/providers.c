@@ -200,7 +200,7 @@ static const struct lmx__provider providers[] = {
     {"replicate", C, 0, "https://api.replicate.com", "REPLICATE_API_KEY REPLICATE_API_TOKEN", NULL, NULL}, /* served: provider/replicate.c */
     {"huggingface", C, 0, "https://router.huggingface.co/v1", "HF_TOKEN HUGGINGFACE_API_KEY", "HF_API_BASE HUGGINGFACE_API_BASE", NULL},
     {"snowflake", C, 0, NULL, "SNOWFLAKE_JWT", NULL, NULL}, /* base from SNOWFLAKE_ACCOUNT_ID in the adapter */
-    {"oci", N, 0, NULL, NULL, NULL, NULL},
+    {"oci", C, 0, "https://inference.generativeai.{region}.oci.oraclecloud.com", NULL, NULL, NULL}, /* served: provider/oci.c fills {region} */
     {"predibase", C, 0, "https://serving.app.predibase.com", "PREDIBASE_API_KEY", "PREDIBASE_API_BASE", NULL},
     {"triton", C, 0, NULL, NULL, NULL, NULL},
     {"github_copilot", N, 0, NULL, NULL, NULL, NULL},

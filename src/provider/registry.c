@@ -18,6 +18,7 @@
 #include "provider/cohere.h"
 #include "provider/compat.h"
 #include "provider/gemini.h"
+#include "provider/oci.h"
 #include "provider/ollama.h"
 #include "provider/provider.h"
 #include "provider/tgi.h"
@@ -49,6 +50,7 @@ static const struct lmx_provider_entry families[] = {
     {"predibase", &lmx_provider_predibase_ops},
     {"triton", &lmx_provider_triton_ops},
     {"replicate", &lmx_provider_replicate_ops},
+    {"oci", &lmx_provider_oci_ops},
     {NULL, NULL},
 };
 /* clang-format on */

@@ -23,6 +23,7 @@ bool mock_ollama_route(struct mock_worker *w, struct lmx_http_req *req);
 bool mock_sagemaker_route(struct mock_worker *w, struct lmx_http_req *req);
 bool mock_tgi_route(struct mock_worker *w, struct lmx_http_req *req);
 bool mock_replicate_route(struct mock_worker *w, struct lmx_http_req *req);
+bool mock_oci_route(struct mock_worker *w, struct lmx_http_req *req);
 
 /* clang-format off */
 static const mock_family_fn families[] = {
@@ -40,6 +41,7 @@ static const mock_family_fn families[] = {
     mock_responses_route,
     mock_media_route,
     mock_replicate_route,
+    mock_oci_route,
     NULL,
 };
 /* clang-format on */
