@@ -7,7 +7,7 @@
  *   /azure/<rest>      Azure OpenAI   api-key
  *   /bedrock/<rest>    AWS Bedrock    SigV4 (service bedrock), or Bearer with an API key
  *   /cohere/<rest>, /mistral/<rest>, /vllm/<rest>    Bearer
- *   /vertex_ai/<rest>  501: needs an OAuth2 token this build does not fetch yet
+ *   /vertex_ai/<rest>  Vertex AI      Authorization: Bearer <OAuth2 access token>
  *   general_settings.pass_through_endpoints[]: {path, target, headers, forward_headers,
  *                      include_subpath, auth (default true), cost_per_request}
  *
@@ -18,6 +18,24 @@
  * use_in_pass_through: true first), else the provider's environment
  * variables, else nothing (500 naming the variable); the base URL likewise,
  * else the provider's public one.
+ *
+ * /vertex_ai/ (as LiteLLM): the credentials are those of a vertex_ai/ (or
+ * vertex_ai_beta/) deployment - the first whose vertex_project and
+ * vertex_location are the path's, else one with use_in_pass_through, else the
+ * first - or, with none, VERTEXAI_CREDENTIALS / GOOGLE_APPLICATION_CREDENTIALS.
+ * The access token comes from provider/vertex.c's token step (its ops'
+ * token_prepare / token_done): cached per credential, and fetched on the
+ * worker's loop before the call when missing or about to expire. A path with
+ * /projects/{p}/locations/{l}/ keeps them unless the deployment sets
+ * vertex_project / vertex_location (those win); a path without them
+ * ("/v1/publishers/google/models/m:generateContent") gets
+ * /{v1|v1beta1}/projects/{project}/locations/{location} from the deployment,
+ * the key or the environment. The host is https://{location}-aiplatform.
+ * googleapis.com (aiplatform.googleapis.com for global) unless the deployment
+ * has an api_base; a ":stream..." method gets ?alt=sse when the client gave
+ * no alt. A refused credential answers 401 naming the service account; a
+ * token endpoint that cannot be reached or answers 5xx, 503 (429 stays 429,
+ * an answer cut short is 502). An upstream 401 drops the cached token.
  *
  * The answer keeps its status, headers and bytes. A JSON answer is held
  * (bounded) so x-litellm-response-cost can go in its headers; anything else
@@ -46,6 +64,7 @@
 #include "core/util.h"
 #include "provider/prices.h"
 #include "provider/sigv4.h"
+#include "provider/vertex.h"
 #include "route/retry.h"
 #include "route/state.h"
 #include "upstream/sse.h"
@@ -92,7 +111,8 @@ static const struct pt_provider providers[] = {
      "https://api.mistral.ai/v1", PT_BEARER, false},
     {"vllm", "vLLM", "hosted_vllm", "vllm", "HOSTED_VLLM_API_KEY",
      "HOSTED_VLLM_API_BASE VLLM_API_BASE", NULL, PT_BEARER, true},
-    {"vertex_ai", "Vertex AI", "vertex_ai", "vertex_ai_beta", NULL, NULL, NULL, PT_OAUTH, false},
+    {"vertex_ai", "Vertex AI", "vertex_ai", "vertex_ai_beta",
+     "VERTEXAI_CREDENTIALS GOOGLE_APPLICATION_CREDENTIALS", NULL, NULL, PT_OAUTH, false},
 };
 /* clang-format on */
 
@@ -138,6 +158,14 @@ struct pt_call {
     char call_id[64];
     uint64_t t_start;
     uint64_t ttfb_ns;
+
+    /* /vertex_ai: the token step, run through provider/vertex.c's ops */
+    const char *rest;              /* the path after the route (in req->path) */
+    struct lmx_deployment env_dep; /* zeroed: credentials from the environment */
+    struct lmx_pcall pcall;        /* only dep set; its state is the adapter's */
+    bool pcall_on;
+    struct lmx_upreq *tokreq; /* the token request, alive until its transfer ends */
+    long tok_status;
 };
 
 struct pt_fail {
@@ -165,6 +193,12 @@ static void call_free(struct pt_call *c)
     if (c->req != NULL) {
         c->req->on_abort = NULL;
         c->req->on_drain = NULL;
+    }
+    if (c->pcall_on && lmx_provider_vertex_ops.release != NULL)
+        lmx_provider_vertex_ops.release(&c->pcall);
+    if (c->tokreq != NULL) {
+        lmx_upreq_release(c->tokreq);
+        lmx_free(c->tokreq);
     }
     json_decref(c->usage);
     lmx_buf_release(&c->url);
@@ -762,6 +796,12 @@ static int on_up_headers(struct lmx_xfer *x, long status, const char *hdrs, size
         return LMX_ECLIENT;
     c->status = status;
     c->ttfb_ns = lmx_now_ns() - c->t_start;
+    if (status == 401 && c->pcall_on) {
+        /* Google no longer takes the token (revoked, key deleted): the next call fetches one */
+        struct lmx_perr ignored;
+
+        lmx_provider_vertex_ops.map_error(&c->pcall, status, "", 0, &ignored);
+    }
     err = lmx_buf_append(&c->rhdrs, hdrs, len);
     if (err < 0)
         return err == LMX_ETOOBIG ? LMX_EUPSTREAM : err;
@@ -1241,6 +1281,359 @@ static const json_t *custom_find(const struct lmx_config *cfg, const char *path,
 }
 
 /* ------------------------------------------------------------------------ */
+/* Vertex AI: an OAuth2 access token first, then the call */
+
+static void start_call(struct pt_call *c);
+static void on_client_drain(struct lmx_http_req *req, void *ud);
+static void on_client_abort(struct lmx_http_req *req, void *ud);
+
+/* The /projects/{p}/locations/{l} of a Vertex path: spans into rest. */
+struct vx_scope {
+    const char *proj, *loc;
+    size_t plen, llen;
+};
+
+static bool vx_scope_of(const char *rest, struct vx_scope *s)
+{
+    const char *p = strstr(rest, "/projects/");
+
+    if (p == NULL)
+        return false;
+    s->proj = p + 10;
+    s->plen = strcspn(s->proj, "/");
+    if (s->plen == 0 || strncmp(s->proj + s->plen, "/locations/", 11) != 0)
+        return false;
+    s->loc = s->proj + s->plen + 11;
+    s->llen = strcspn(s->loc, "/");
+    return s->llen > 0;
+}
+
+/* A location fit for a host name: letters, digits and '-' ("us-central1", "global"). */
+static bool vx_location_ok(const char *s, size_t n)
+{
+    if (n == 0 || n > 64)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+              (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
+            return false;
+    return true;
+}
+
+static bool span_is(const char *s, size_t n, const char *v)
+{
+    return v != NULL && strlen(v) == n && strncmp(s, v, n) == 0;
+}
+
+/*
+ * The deployment whose credentials /vertex_ai uses: the first whose
+ * vertex_project and vertex_location are the path's, else pick_dep's.
+ */
+static const struct lmx_deployment *vx_dep(const struct lmx_config *cfg,
+                                           const struct pt_provider *pv, const char *rest)
+{
+    struct vx_scope s;
+
+    if (vx_scope_of(rest, &s))
+        for (size_t i = 0; i < cfg->ndeps; i++) {
+            const struct lmx_deployment *d = &cfg->deps[i];
+
+            if (d->provider != NULL &&
+                (strcmp(d->provider, pv->dep1) == 0 || strcmp(d->provider, pv->dep2) == 0) &&
+                span_is(s.proj, s.plen, lp_str(d, "vertex_project")) &&
+                span_is(s.loc, s.llen, lp_str(d, "vertex_location")))
+                return d;
+        }
+    return pick_dep(cfg, pv);
+}
+
+/* Does the query have a parameter `name`? */
+static bool query_has(const char *q, const char *name)
+{
+    size_t nl = strlen(name);
+
+    while (*q != '\0') {
+        size_t n = strcspn(q, "&");
+
+        if (n >= nl && strncmp(q, name, nl) == 0 && (n == nl || q[nl] == '='))
+            return true;
+        q += n;
+        if (*q == '&')
+            q++;
+    }
+    return false;
+}
+
+/* Appends s with bytes outside [A-Za-z0-9._~@-] %XX-escaped (a path segment). */
+static int put_segment(struct lmx_buf *b, const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    int err = 0;
+
+    for (const unsigned char *p = (const unsigned char *)s; err == 0 && *p; p++) {
+        char esc[3] = {'%', hex[*p >> 4], hex[*p & 15]};
+
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+            strchr("-._~@", *p) != NULL)
+            err = lmx_buf_append(b, p, 1);
+        else
+            err = lmx_buf_append(b, esc, 3);
+    }
+    return err;
+}
+
+/* The upstream URL: host, the path with its project and location, the query (+ alt=sse). */
+static int vx_url(struct pt_call *c, struct pt_fail *f)
+{
+    const struct lmx_deployment *d = c->pcall.dep;
+    const char *rest = c->rest, *query = c->req->query;
+    const char *project = lp_str(c->dep, "vertex_project");
+    const char *loc = lp_str(c->dep, "vertex_location");
+    char locbuf[65];
+    struct vx_scope s;
+    bool scoped = vx_scope_of(rest, &s);
+    int err;
+
+    if (scoped && loc == NULL) {
+        if (!vx_location_ok(s.loc, s.llen)) {
+            fail_set(f, 400, "invalid_request_error",
+                     "Vertex AI pass-through: '%.*s' is not a location (letters, digits and '-')",
+                     (int)LMX_MIN(s.llen, 64), s.loc);
+            return LMX_EBADREQ;
+        }
+        snprintf(locbuf, sizeof(locbuf), "%.*s", (int)s.llen, s.loc);
+        loc = locbuf;
+    }
+    if (loc == NULL)
+        loc = lmx_vertex_location(d);
+    if (!scoped && project == NULL && (project = lmx_vertex_project(&c->pcall)) == NULL) {
+        fail_set(f, 400, "invalid_request_error",
+                 "Vertex AI pass-through: the path names no project (/v1/projects/{project}/"
+                 "locations/{location}/...) and none is configured (vertex_project, the key's "
+                 "project_id or VERTEXAI_PROJECT)");
+        return LMX_EBADREQ;
+    }
+    err = lmx_vertex_base(d, loc, &c->url);
+    if (err == 0 && scoped) {
+        /* the path's own segments, unless the deployment names its project / location */
+        err = lmx_buf_append(&c->url, rest, (size_t)(s.proj - rest));
+        if (err == 0)
+            err = project != NULL ? put_segment(&c->url, project)
+                                  : lmx_buf_append(&c->url, s.proj, s.plen);
+        if (err == 0)
+            err = lmx_buf_puts(&c->url, "/locations/");
+        if (err == 0)
+            err = put_segment(&c->url, loc);
+        if (err == 0)
+            err = lmx_buf_puts(&c->url, s.loc + s.llen);
+    } else if (err == 0) {
+        /* /v1/publishers/... or /publishers/...: the version, project and location go first */
+        const char *version = strstr(rest, "cachedContent") != NULL ? "v1beta1" : "v1";
+
+        if (strncmp(rest, "/v1/", 4) == 0) {
+            version = "v1";
+            rest += 3;
+        } else if (strncmp(rest, "/v1beta1/", 9) == 0) {
+            version = "v1beta1";
+            rest += 8;
+        }
+        err = lmx_buf_printf(&c->url, "/%s/projects/", version);
+        if (err == 0)
+            err = put_segment(&c->url, project);
+        if (err == 0)
+            err = lmx_buf_puts(&c->url, "/locations/");
+        if (err == 0)
+            err = put_segment(&c->url, loc);
+        if (err == 0 && rest[0] != '\0' && rest[0] != '/')
+            err = lmx_buf_puts(&c->url, "/");
+        if (err == 0)
+            err = lmx_buf_puts(&c->url, rest);
+    }
+    if (err == 0 && query[0] != '\0')
+        err = lmx_buf_printf(&c->url, "?%s", query);
+    /* a streaming method answers SSE only when asked (LiteLLM adds alt=sse too) */
+    if (err == 0 && strstr(c->rest, ":stream") != NULL && !query_has(query, "alt"))
+        err = lmx_buf_puts(&c->url, query[0] != '\0' ? "&alt=sse" : "?alt=sse");
+    return err;
+}
+
+/* The token is at hand: the URL, the client's headers and the bearer token; then the call. */
+static void vx_send(struct pt_call *c)
+{
+    const char *token = lmx_vertex_token(&c->pcall);
+    struct pt_fail f = {500, "internal_server_error", ""};
+    int err;
+
+    if (c->tokreq != NULL) {
+        lmx_upreq_release(c->tokreq);
+        lmx_free(c->tokreq);
+        c->tokreq = NULL;
+    }
+    lmx_buf_reset(&c->body);
+    c->status = 0;
+    if (token == NULL) {
+        fail_set(&f, 500, "internal_server_error",
+                 "Vertex AI pass-through: the token step left no access token");
+        call_fail(c, &f);
+        return;
+    }
+    err = vx_url(c, &f);
+    if (err == 0)
+        err = forward_client_headers(c, NULL, 0, NULL);
+    if (err == 0)
+        err = up_header(c, "Authorization: Bearer %s", token);
+    if (err < 0) {
+        if (f.msg[0] == '\0')
+            fail_set(&f, lmx_err_status(err), lmx_err_type(err),
+                     "pass-through to %s: cannot build the upstream request: %s", c->name,
+                     lmx_strerror(err));
+        call_fail(c, &f);
+        return;
+    }
+    start_call(c);
+}
+
+static int on_token_headers(struct lmx_xfer *x, long status, const char *hdrs, size_t len,
+                            void *ud)
+{
+    struct pt_call *c = ud;
+
+    LMX_UNUSED(x);
+    LMX_UNUSED(hdrs);
+    LMX_UNUSED(len);
+    if (c->req == NULL)
+        return LMX_ECLIENT;
+    c->tok_status = status;
+    return 0;
+}
+
+static int on_token_data(struct lmx_xfer *x, const char *p, size_t n, void *ud)
+{
+    struct pt_call *c = ud;
+
+    LMX_UNUSED(x);
+    if (c->req == NULL)
+        return LMX_ECLIENT;
+    return lmx_buf_append(&c->body, p, n);
+}
+
+/* The token endpoint answered (or could not be reached). */
+static void on_token_done(struct lmx_xfer *x, int err, const char *msg, void *ud)
+{
+    struct pt_call *c = ud;
+    struct lmx_perr pe = {0, "", "", ""};
+    struct pt_fail f;
+
+    LMX_UNUSED(x);
+    c->xfer = NULL;
+    if (c->req == NULL) {
+        call_free(c);
+        return;
+    }
+    if (err != 0) {
+        _Atomic uint64_t *fails = &c->w->stats.upstream_failures;
+
+        lmx_api_count(fails);
+        lmx_warn("pass-through %s call %s: token endpoint %s failed: %s: %s", c->name,
+                 c->call_id, c->tokreq != NULL ? c->tokreq->url.data : "?", lmx_strerror(err),
+                 msg != NULL ? msg : "");
+        fail_set(&f, err == LMX_EUPSTREAM || err == LMX_ETOOBIG ? 502 : 503,
+                 "internal_server_error",
+                 "Vertex AI pass-through: cannot get an access token from %s: %s%s%s",
+                 c->tokreq != NULL ? c->tokreq->url.data : "the token endpoint",
+                 lmx_strerror(err), msg != NULL && msg[0] ? ": " : "", msg != NULL ? msg : "");
+        call_fail(c, &f);
+        return;
+    }
+    err = lmx_provider_vertex_ops.token_done(&c->pcall, c->tok_status,
+                                             c->body.data != NULL ? c->body.data : "",
+                                             c->body.len, &pe);
+    if (err < 0) {
+        fail_set(&f, pe.status > 0 ? pe.status : lmx_err_status(err),
+                 pe.type[0] ? pe.type : lmx_err_type(err), "%s",
+                 pe.message[0] ? pe.message : lmx_strerror(err));
+        call_fail(c, &f);
+        return;
+    }
+    vx_send(c);
+}
+
+static const struct lmx_xfer_cbs token_cbs = {
+    .on_headers = on_token_headers,
+    .on_data = on_token_data,
+    .on_done = on_token_done,
+};
+
+/*
+ * /vertex_ai: the adapter's token step says whether its cached token serves
+ * (then the call goes at once) or fills the token request, sent here on the
+ * worker's loop; on_token_done carries on.
+ */
+static void vx_begin(struct pt_call *c)
+{
+    const struct lmx_provider_ops *ops = &lmx_provider_vertex_ops;
+    struct lmx_perr pe = {0, "", "", ""};
+    struct lmx_xfer_req xr;
+    struct pt_fail f;
+    double timeout = c->cfg->request_timeout;
+    int r;
+
+    if (c->dep == NULL && env_first(c->pv->key_env, NULL) == NULL) {
+        fail_set(&f, 500, "internal_server_error",
+                 "Required 'GOOGLE_APPLICATION_CREDENTIALS' (or 'VERTEXAI_CREDENTIALS') in "
+                 "environment to make pass-through calls to Vertex AI (or a vertex_ai deployment "
+                 "with vertex_credentials)");
+        call_fail(c, &f);
+        return;
+    }
+    c->pcall.dep = c->dep != NULL ? c->dep : &c->env_dep;
+    c->pcall.call_id = c->call_id;
+    c->pcall_on = true;
+    c->tokreq = lmx_malloc(sizeof(*c->tokreq));
+    if (c->tokreq == NULL) {
+        fail_set(&f, 503, "internal_server_error", "out of memory");
+        call_fail(c, &f);
+        return;
+    }
+    lmx_upreq_init(c->tokreq);
+    r = ops->token_prepare(&c->pcall, c->tokreq, &pe);
+    if (r < 0) {
+        fail_set(&f, pe.status > 0 ? pe.status : lmx_err_status(r),
+                 pe.type[0] ? pe.type : lmx_err_type(r), "%s",
+                 pe.message[0] ? pe.message : lmx_strerror(r));
+        call_fail(c, &f);
+        return;
+    }
+    if (r == 0) { /* a cached token */
+        vx_send(c);
+        return;
+    }
+    if (c->dep != NULL && c->dep->timeout > 0)
+        timeout = c->dep->timeout;
+    memset(&xr, 0, sizeof(xr));
+    xr.method = c->tokreq->method != NULL ? c->tokreq->method : "POST";
+    xr.url = c->tokreq->url.data;
+    xr.headers = c->tokreq->headers;
+    xr.nheaders = c->tokreq->nheaders;
+    xr.body = c->tokreq->body.data != NULL ? c->tokreq->body.data : "";
+    xr.body_len = c->tokreq->body.len;
+    xr.connect_timeout = timeout > 0 ? LMX_MIN(timeout, 30.0) : 30.0;
+    xr.total_timeout = timeout > 0 ? timeout : 60.0;
+    c->req->on_abort = on_client_abort;
+    c->req->on_drain = on_client_drain;
+    c->req->ud = c;
+    lmx_api_count(&c->w->stats.upstream_calls);
+    lmx_debug("pass-through %s call %s: access token from %s", c->name, c->call_id, xr.url);
+    r = lmx_xfer_start(c->w->up, &xr, &token_cbs, c, &c->xfer);
+    if (r < 0) {
+        c->xfer = NULL;
+        fail_set(&f, 503, "internal_server_error",
+                 "Vertex AI pass-through: cannot start the token request: %s", lmx_strerror(r));
+        call_fail(c, &f);
+    }
+}
+
+/* ------------------------------------------------------------------------ */
 /* Entry */
 
 /* The provider whose prefix the path has; *rest gets what follows it ("" or "/..."). */
@@ -1328,14 +1721,6 @@ bool lmx__passthrough_route(struct lmx_api_worker *w, struct lmx_http_req *req)
         lmx_api_cfg_put(w, cfg);
         return true;
     }
-    if (pv != NULL && pv->auth == PT_OAUTH) {
-        lmx_api_cfg_put(w, cfg);
-        lmx__send_error(req, NULL, 501, "not_implemented", NULL,
-                        "%s pass-through (/%s/...) is not available yet in this llmux build: it "
-                        "needs Google OAuth2 access tokens",
-                        pv->label, pv->route);
-        return true;
-    }
     c = lmx_calloc(1, sizeof(*c));
     if (c == NULL) {
         lmx_api_cfg_put(w, cfg);
@@ -1369,7 +1754,7 @@ bool lmx__passthrough_route(struct lmx_api_worker *w, struct lmx_http_req *req)
     } else {
         struct lmx_jspan s;
 
-        c->dep = pick_dep(cfg, pv);
+        c->dep = pv->auth == PT_OAUTH ? vx_dep(cfg, pv, rest) : pick_dep(cfg, pv);
         if (req->body.len > 0 && lmx_jscan_check(req->body.data, req->body.len) == 0 &&
             lmx_jscan_find(req->body.data, req->body.len, "model", &s) == 0 &&
             req->body.data[s.value_start] == '"' && s.value_end - s.value_start >= 2)
@@ -1377,6 +1762,11 @@ bool lmx__passthrough_route(struct lmx_api_worker *w, struct lmx_http_req *req)
                      (int)(s.value_end - s.value_start - 2), req->body.data + s.value_start + 1);
         if (c->req_model[0] == '\0')
             model_from_path(c, rest);
+        if (pv->auth == PT_OAUTH) {
+            c->rest = rest;
+            vx_begin(c);
+            return true;
+        }
         err = setup_provider(c, rest, &f);
     }
     if (err < 0) {

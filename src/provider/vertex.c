@@ -38,6 +38,10 @@
  * cached by provider/token.c under SHA-256(client_email, key id, scope) and
  * reused until 5 minutes before they expire. The metadata server and
  * external_account (workload identity federation) keys are not supported.
+ *
+ * The /vertex_ai/ pass-through route (api/passthrough.c) runs the same token
+ * step through these ops and builds its own URL with lmx_vertex_base,
+ * lmx_vertex_location and lmx_vertex_project (see vertex.h).
  */
 #include "core/lmx.h"
 
@@ -559,7 +563,7 @@ static int vtx_token_done(struct lmx_pcall *pc, long status, const char *body, s
 /* Requests */
 
 /* The location and project of a deployment (borrowed strings). */
-static const char *location_of(const struct lmx_deployment *d)
+const char *lmx_vertex_location(const struct lmx_deployment *d)
 {
     const char *l = lmx_json_str(d->litellm_params, "vertex_location");
 
@@ -581,11 +585,9 @@ static const char *project_of(const struct lmx_deployment *d, const struct vtx_c
     return p;
 }
 
-/* {base}/{version}/projects/{p}/locations/{loc} */
-static int url_prefix(const struct lmx_deployment *d, const char *project, struct lmx_buf *u)
+int lmx_vertex_base(const struct lmx_deployment *d, const char *loc, struct lmx_buf *u)
 {
-    const char *loc = location_of(d), *base = d->api_base;
-    bool beta = d->provider != NULL && strcmp(d->provider, "vertex_ai_beta") == 0;
+    const char *base = d->api_base;
     int rc = 0;
 
     if (base != NULL && strcmp(base, "https://{location}-aiplatform.googleapis.com") == 0)
@@ -599,7 +601,7 @@ static int url_prefix(const struct lmx_deployment *d, const char *project, struc
         while (rc == 0 && (t = memmem(base, n, "{location}", 10)) != NULL) {
             rc = lmx_buf_append(u, base, (size_t)(t - base));
             if (rc == 0)
-                rc = lmx_buf_puts(u, loc);
+                rc = path_escape(u, loc, false);
             n -= (size_t)(t - base) + 10;
             base = t + 10;
         }
@@ -614,6 +616,30 @@ static int url_prefix(const struct lmx_deployment *d, const char *project, struc
         if (rc == 0)
             rc = lmx_buf_puts(u, "-aiplatform.googleapis.com");
     }
+    return rc;
+}
+
+const char *lmx_vertex_project(const struct lmx_pcall *pc)
+{
+    const struct vtx_call *vc = pc->state;
+
+    return project_of(pc->dep, vc != NULL ? vc->cred : NULL);
+}
+
+const char *lmx_vertex_token(const struct lmx_pcall *pc)
+{
+    const struct vtx_call *vc = pc->state;
+
+    return vc != NULL ? vc->token : NULL;
+}
+
+/* {base}/{version}/projects/{p}/locations/{loc} */
+static int url_prefix(const struct lmx_deployment *d, const char *project, struct lmx_buf *u)
+{
+    const char *loc = lmx_vertex_location(d);
+    bool beta = d->provider != NULL && strcmp(d->provider, "vertex_ai_beta") == 0;
+    int rc = lmx_vertex_base(d, loc, u);
+
     if (rc == 0)
         rc = lmx_buf_puts(u, beta ? "/v1beta1/projects/" : "/v1/projects/");
     if (rc == 0)

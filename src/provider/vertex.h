@@ -29,4 +29,37 @@ extern const struct lmx_provider_ops lmx_provider_vertex_ops;
 int lmx_vertex_jwt(const char *iss, const char *kid, const char *aud, const char *scope,
                    long long iat, EVP_PKEY *key, struct lmx_buf *out);
 
+/*
+ * For the /vertex_ai/ pass-through route (api/passthrough.c). It runs the
+ * token step through lmx_provider_vertex_ops (token_prepare, then token_done
+ * when that asked for a request) with a struct lmx_pcall whose only field set
+ * is dep (a zeroed deployment when the credentials come from the
+ * environment), then builds its URL and Authorization header from these, and
+ * frees the call's state with ops->release.
+ */
+
+/* The bearer token the token step left in pc (borrowed, valid until release), or NULL. */
+const char *lmx_vertex_token(const struct lmx_pcall *pc);
+
+/*
+ * The project of pc's deployment: vertex_project, else the project_id (or
+ * quota_project_id) of the credential the token step read, else
+ * VERTEXAI_PROJECT; NULL when none is known.
+ */
+const char *lmx_vertex_project(const struct lmx_pcall *pc);
+
+/*
+ * The deployment's location: vertex_location, else VERTEXAI_LOCATION /
+ * VERTEX_LOCATION, else us-central1 (borrowed).
+ */
+const char *lmx_vertex_location(const struct lmx_deployment *d);
+
+/*
+ * Appends the scheme and host for location `loc` (escaped): d's api_base
+ * with every "{location}" replaced (trailing '/' dropped), else
+ * https://{loc}-aiplatform.googleapis.com (https://aiplatform.googleapis.com
+ * for "global"). Returns 0 or a buffer error.
+ */
+int lmx_vertex_base(const struct lmx_deployment *d, const char *loc, struct lmx_buf *out);
+
 #endif

@@ -1,8 +1,10 @@
 // Pass-through routes (COMPAT §4.7): /anthropic, /gemini, /openai, /azure,
-// /bedrock, /cohere, /mistral, /vllm (+ /vertex_ai: 501) and the custom
+// /bedrock, /cohere, /mistral, /vllm, /vertex_ai and the custom
 // general_settings.pass_through_endpoints. llmux checks its own key, drops
 // every client key header, adds the provider credential (Bedrock: a SigV4
-// signature, checked here against a signature computed in the test), appends
+// signature, checked here against a signature computed in the test; Vertex
+// AI: an OAuth2 access token from the mock's /token, fetched once per service
+// account and reused, refusal -> 401, token endpoint down -> 503), appends
 // the rest of the path and the query to the provider's base URL and sends the
 // body bytes as received. The answer (status, headers, bytes, SSE events)
 // comes back unchanged; usage read on the way gives x-litellm-response-cost on
@@ -51,7 +53,14 @@ const PROVIDER_ENV = [
   'AWS_BEARER_TOKEN_BEDROCK',
   'AWS_BEDROCK_RUNTIME_ENDPOINT',
   'CUSTOM_TOKEN',
+  'VERTEXAI_CREDENTIALS',
+  'GOOGLE_APPLICATION_CREDENTIALS',
+  'VERTEXAI_PROJECT',
+  'VERTEXAI_LOCATION',
+  'VERTEX_LOCATION',
 ];
+const VERTEX_EMAIL = 'pt-vertex@proj-1.iam.gserviceaccount.com';
+const VERTEX_REFUSED = 'refused@proj-r.iam.gserviceaccount.com';
 const ANTHROPIC_BODY = (model, extra = '') =>
   `{"model": "${model}",  "max_tokens":64,\n "messages":[{"role":"user","content":"hello there friend"}]${extra}}`;
 
@@ -61,6 +70,29 @@ let lx;
 /** Every header value the mock received, joined: the client's key must appear in none. */
 function allHeaderValues(last) {
   return Object.values(last.headers ?? {}).join('\n');
+}
+
+/** A Google service-account key (a fresh RSA key) whose token_uri is tokenUri. */
+function serviceAccount(email, tokenUri) {
+  const { privateKey } = crypto.generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+  });
+  return {
+    type: 'service_account',
+    project_id: 'proj-from-key',
+    private_key_id: crypto.randomBytes(8).toString('hex'),
+    private_key: privateKey,
+    client_email: email,
+    client_id: '1234567890',
+    token_uri: tokenUri,
+  };
+}
+
+/** A vertex_ai/ deployment on the mock. */
+function vertexDep(name, creds, extra = {}) {
+  return { model_name: name, litellm_params: { model: 'vertex_ai/gemini-2.0-flash', api_base: mock.base, vertex_credentials: creds, ...extra } };
 }
 
 /** A raw POST to llmux with exact body bytes. */
@@ -85,6 +117,11 @@ before(async () => {
         model_name: 'gpt-4o',
         litellm_params: { model: 'openai/gpt-4o', api_base: mock.v1, api_key: UPSTREAM_KEY },
       },
+      // /vertex_ai: the first vertex_ai deployment lends its key; its vertex_project wins over the path's
+      vertexDep('pt-vertex', serviceAccount(VERTEX_EMAIL, `${mock.base}/token`), { vertex_project: 'proj-1' }),
+      // picked for paths naming their project and location
+      vertexDep('pt-vertex-refused', serviceAccount(VERTEX_REFUSED, `${mock.base}/token`), { vertex_project: 'proj-r', vertex_location: 'us-east5' }),
+      vertexDep('pt-vertex-dead', serviceAccount('dead@proj-d.iam.gserviceaccount.com', `http://127.0.0.1:${dead}/token`), { vertex_project: 'proj-d', vertex_location: 'asia-east1' }),
     ],
     {
       general: {
@@ -362,16 +399,105 @@ describe('auth', () => {
     assert.equal((await mock.stats()).requests, s0, 'no request reached the upstream');
   });
 
-  test('/vertex_ai answers 501 not_implemented after the key check', async () => {
-    const r = await post('/vertex_ai/v1/projects/p/locations/l/publishers/google/models/m:generateContent', '{}');
-    assert.equal(r.status, 501);
-    assert.equal(r.json.error.type, 'not_implemented');
-  });
-
   test('a path that only starts like a prefix is not a pass-through route', async () => {
     const r = await post('/anthropicx/v1/messages', '{}');
     assert.equal(r.status, 404);
     assert.deepEqual(r.json, { detail: 'Not Found' });
+  });
+});
+
+describe('/vertex_ai: an OAuth2 token, then the call', () => {
+  const GEN = '/publishers/google/models/gemini-2.0-flash:generateContent';
+  const BODY = '{"contents":[{"role":"user","parts":[{"text":"hello there friend"}]}],  "generationConfig":{"maxOutputTokens":30}}';
+  const BEARER = /^Bearer ya29\.mock-\d+$/;
+
+  test('generateContent: bytes both ways unchanged, a bearer token, the llmux key kept here', async () => {
+    const t0 = await mock.count('/token');
+    const r = await post(`/vertex_ai/v1/projects/client-proj/locations/us-central1${GEN}?trace=1`, BODY, {
+      headers: { 'x-goog-api-key': MASTER_KEY, 'x-trace-id': 'trace-7' },
+    });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(await mock.count('/token'), t0 + 1, 'one token request');
+    const last = await mock.last();
+    // the deployment's vertex_project replaces the path's; the location stays
+    assert.equal(last.path, `/v1/projects/proj-1/locations/us-central1${GEN}`);
+    assert.equal(last.query, 'trace=1');
+    // the mock shows a JSON body parsed: same content, and the same length (its odd spacing kept)
+    assert.deepEqual(last.body, JSON.parse(BODY));
+    assert.equal(Number(last.headers['content-length']), Buffer.byteLength(BODY), 'body bytes unchanged');
+    assert.match(last.headers.authorization, BEARER);
+    assert.equal(last.headers['x-trace-id'], 'trace-7');
+    assert.ok(!allHeaderValues(last).includes(MASTER_KEY), `the client's key leaked upstream: ${JSON.stringify(last.headers)}`);
+    const d = await direct(last.path, BODY, { authorization: last.headers.authorization });
+    assert.equal(r.text, d.text, 'answer bytes unchanged');
+    assert.equal(r.json.usageMetadata.candidatesTokenCount, 5);
+    assert.ok(Number(r.headers['x-litellm-response-cost']) > 0, `cost from usageMetadata: ${r.headers['x-litellm-response-cost']}`);
+    assert.ok(r.headers['x-litellm-call-id']);
+  });
+
+  test('the token is fetched once and reused across calls', async () => {
+    await post(`/vertex_ai/v1/projects/p/locations/us-central1${GEN}`, BODY);
+    const t1 = await mock.count('/token');
+    const a = (await mock.last()).headers.authorization;
+    for (let i = 0; i < 2; i++) {
+      const r = await post(`/vertex_ai/v1/projects/p/locations/us-central1${GEN}`, BODY);
+      assert.equal(r.status, 200, r.text);
+      assert.equal((await mock.last()).headers.authorization, a, 'the same token');
+    }
+    assert.equal(await mock.count('/token'), t1, 'no new token request');
+  });
+
+  test('a path without projects/locations gets them from the deployment; a stream is relayed as SSE', async () => {
+    const from = lx.proc.out.length;
+    const t1 = await mock.count('/token');
+    const r = await post('/vertex_ai/v1/publishers/google/models/gemini-2.0-flash:streamGenerateContent', BODY);
+    assert.equal(r.status, 200, r.text);
+    assert.match(r.headers['content-type'], /text\/event-stream/);
+    const last = await mock.last();
+    assert.equal(last.path, '/v1/projects/proj-1/locations/us-central1/publishers/google/models/gemini-2.0-flash:streamGenerateContent');
+    assert.equal(last.query, 'alt=sse', 'a stream method asks for SSE');
+    assert.match(last.headers.authorization, BEARER);
+    const d = await direct(`${last.path}?alt=sse`, BODY, { authorization: last.headers.authorization });
+    assert.equal(r.text, d.text, 'stream bytes unchanged');
+    assert.equal(await mock.count('/token'), t1);
+    await lx.proc.waitOutput(/pass-through vertex_ai call \S+: HTTP 200, model gemini-2\.0-flash, usage \{"prompt_tokens":\d+,"completion_tokens":5/, { from, timeout: 5000 });
+
+    const nv = await post(`/vertex_ai${GEN}`, BODY);
+    assert.equal(nv.status, 200, nv.text);
+    assert.equal((await mock.last()).path, `/v1/projects/proj-1/locations/us-central1${GEN}`, 'no version: v1');
+  });
+
+  test('an upstream error is relayed as it is', async () => {
+    const r = await post('/vertex_ai/v1/projects/p/locations/us-central1/publishers/google/models/mock-status-429:generateContent', BODY);
+    assert.equal(r.status, 429);
+    assert.equal(r.json.error.status, 'RESOURCE_EXHAUSTED', "Google's own error shape");
+  });
+
+  test('refused credentials answer 401 naming the service account, with no model call', async () => {
+    const m0 = await mock.modelRequests();
+    const t0 = await mock.count('/token');
+    // the path's project and location select the deployment with that key
+    const r = await post(`/vertex_ai/v1/projects/proj-r/locations/us-east5${GEN}`, BODY);
+    assert.equal(r.status, 401, r.text);
+    assert.equal(r.json.error.type, 'auth_error');
+    assert.match(r.json.error.message, /refused@proj-r\.iam\.gserviceaccount\.com/);
+    assert.equal(await mock.count('/token'), t0 + 1);
+    assert.equal(await mock.modelRequests(), m0 + 1, 'only the token request reached the mock');
+  });
+
+  test('a token endpoint that cannot be reached answers 503', async () => {
+    const m0 = await mock.modelRequests();
+    const r = await post(`/vertex_ai/v1/projects/proj-d/locations/asia-east1${GEN}`, BODY);
+    assert.equal(r.status, 503, r.text);
+    assert.match(r.json.error.message, /access token from http:\/\/127\.0\.0\.1:\d+\/token/);
+    assert.equal(await mock.modelRequests(), m0);
+  });
+
+  test('a location that is no host name is refused before any upstream call', async () => {
+    const m0 = await mock.modelRequests();
+    const r = await post(`/vertex_ai/v1/projects/p/locations/evil.example@x${GEN}`, BODY);
+    assert.equal(r.status, 400, r.text);
+    assert.equal(await mock.modelRequests(), m0);
   });
 });
 
@@ -479,6 +605,7 @@ describe('missing provider credentials', () => {
       ['/azure/openai/deployments/d/chat/completions', /AZURE_API_BASE/],
       ['/vllm/v1/completions', /HOSTED_VLLM_API_BASE/],
       ['/bedrock/model/m/converse', /AWS_ACCESS_KEY_ID/],
+      ['/vertex_ai/v1/projects/p/locations/us-central1/publishers/google/models/m:generateContent', /GOOGLE_APPLICATION_CREDENTIALS/],
     ];
     for (const [p, re] of cases) {
       const r = await request(bare.url(p), { method: 'POST', body: '{}' });
