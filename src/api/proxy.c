@@ -185,6 +185,23 @@ static void cost_header(struct lmx_call *c, struct lmx_hdrset *hs)
     lmx__hdrset_add(hs, "x-litellm-response-cost", "%s", text);
 }
 
+/*
+ * The call's cost as a JSON number in out (include_cost_in_streaming_usage),
+ * from the usage just read; false when no price is known.
+ */
+static bool stream_cost_text(struct lmx_call *c, char *out, size_t n)
+{
+    char model[512];
+    double cost;
+
+    if (!c->cfg->stream_cost || c->usage == NULL || c->dep == NULL ||
+        upstream_model(c, model, sizeof(model)) < 0 ||
+        lmx_prices_call_cost_model(c->dep, model, c->usage, &cost) < 0)
+        return false;
+    lmx_cost_format(cost, out, n);
+    return true;
+}
+
 /* The x-litellm-* headers every answer of this call carries. */
 static void call_headers(struct lmx_call *c, struct lmx_hdrset *hs)
 {
@@ -653,8 +670,31 @@ static int stream_event(const char *ev, size_t evlen, const char *data, size_t l
         json_t *u = json_loadb(data + s.value_start, s.value_end - s.value_start, 0, NULL);
 
         if (u != NULL) {
+            char cost[64];
+
             json_decref(c->usage);
             c->usage = u;
+            if (c->dialect == NULL && json_object_get(u, "cost") == NULL &&
+                stream_cost_text(c, cost, sizeof(cost))) {
+                /* LiteLLM's include_cost_in_streaming_usage: usage.cost, bytes otherwise as sent */
+                struct lmx_buf b;
+                size_t close = s.value_end - 1; /* the usage object's '}' */
+                bool empty = json_object_size(u) == 0;
+
+                lmx_buf_init(&b, len + 96);
+                err = lmx_buf_append(&b, data, close);
+                if (err == 0)
+                    err = lmx_buf_printf(&b, "%s\"cost\":%s", empty ? "" : ",", cost);
+                if (err == 0)
+                    err = lmx_buf_append(&b, data + close, len - close);
+                if (err == 0) {
+                    err = queue_event(c, ev, evlen, b.data, b.len);
+                    lmx_buf_release(&b);
+                    return err;
+                }
+                lmx_buf_release(&b);
+                return err;
+            }
         }
     }
     if (c->dialect != NULL) {
@@ -705,10 +745,31 @@ static int translated_chunk(const json_t *chunk, void *ud)
             return err;
     }
     if (json_is_object(u)) {
+        char cost[64];
+
         json_decref(c->usage);
         c->usage = json_incref(u);
+        if (json_object_get(u, "cost") == NULL && stream_cost_text(c, cost, sizeof(cost))) {
+            /* usage.cost (include_cost_in_streaming_usage); the adapter's chunk is borrowed */
+            json_t *copy = json_copy((json_t *)chunk), *uc = json_copy(u);
+
+            if (copy == NULL || uc == NULL ||
+                json_object_set_new(uc, "cost", json_loads(cost, JSON_DECODE_ANY, NULL)) < 0) {
+                json_decref(copy);
+                json_decref(uc);
+                return LMX_ENOMEM;
+            }
+            if (json_object_set_new(copy, "usage", uc) < 0) { /* took uc either way */
+                json_decref(copy);
+                return LMX_ENOMEM;
+            }
+            text = json_dumps(copy, JSON_COMPACT);
+            json_decref(copy);
+            goto queue;
+        }
     }
     text = json_dumps(chunk, JSON_COMPACT);
+queue:
     if (text == NULL)
         return LMX_ENOMEM;
     err = lmx_http_res_queue(c->req, "data: ", 6);
@@ -1683,8 +1744,13 @@ static void translated_refused(struct lmx_call *c, int err, const struct lmx_per
 {
     struct lmx_hdrset hs;
 
-    if (c->dep->state != NULL && c->token_step)
-        lmx_dstate_end(c->dep->state, lmx_wall_ms(), false, LMX_EC_AUTH, 0, 0);
+    if (c->dep->state != NULL && c->token_step) {
+        /* a refused credential is the deployment's failure; a caller's bad resource (400) is not */
+        bool cred = pe->status == 401 || pe->status == 403;
+
+        lmx_dstate_end(c->dep->state, lmx_wall_ms(), !cred, cred ? LMX_EC_AUTH : LMX_EC_NONE, 0,
+                       0);
+    }
     call_headers(c, &hs);
     lmx__send_error_as(c->req, &hs, errfn(c), pe->status > 0 ? pe->status : lmx_err_status(err),
                        pe->type[0] ? pe->type : lmx_err_type(err),
@@ -1795,6 +1861,15 @@ static void on_token_done(struct lmx_xfer *x, int err, const char *msg, void *ud
         snprintf(pe.message, sizeof(pe.message),
                  "a resource the request needs fetched (%s) is larger than %u MiB",
                  c->upreq->url.data != NULL ? c->upreq->url.data : "?", PRE_STEP_MAX >> 20);
+        translated_refused(c, err, &pe);
+        return;
+    }
+    if (err < 0 && c->upreq->resource) { /* the caller's URL is unreachable: not retryable */
+        pe.status = 400;
+        snprintf(pe.type, sizeof(pe.type), "invalid_request_error");
+        snprintf(pe.message, sizeof(pe.message), "cannot fetch %s: %s",
+                 c->upreq->url.data != NULL ? c->upreq->url.data : "?",
+                 msg != NULL && *msg != '\0' ? msg : lmx_strerror(err));
         translated_refused(c, err, &pe);
         return;
     }

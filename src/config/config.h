@@ -85,6 +85,7 @@ struct lmx_config {
 
     /* litellm_settings (router_settings wins where both have the key) */
     bool drop_params;
+    bool stream_cost;       /* include_cost_in_streaming_usage: usage.cost in a stream's usage chunk */
     double request_timeout; /* seconds (6000 default) */
     int num_retries;        /* 2 when unset, as LiteLLM's Router; router_settings wins */
     json_t *model_group_alias; /* object alias -> group name or {model, hidden}; owned, may be NULL */

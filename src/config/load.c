@@ -267,7 +267,7 @@ static const struct kspec tab_litellm[] = {
     {"set_verbose", KT_BOOL, KU_IDLE, 0},
     {"json_logs", KT_BOOL, KU_IDLE, 0},
     {"return_response_headers", KT_BOOL, KU_IDLE, 0},
-    {"include_cost_in_streaming_usage", KT_BOOL, KU_IDLE, 0},
+    {"include_cost_in_streaming_usage", KT_BOOL, KU_ACT, 0},
     {"default_team_settings", KT_LIST, KU_IDLE, 0},
     {"default_internal_user_params", KT_MAP, KU_IDLE, 0},
     {"default_max_internal_user_budget", KT_NUM, KU_IDLE, KF_NONNEG},
@@ -1046,6 +1046,8 @@ static void load_litellm_settings(struct ld *ld, const struct lmx__ynode *m)
     check_keys(ld, m, &p, "litellm_settings", TAB(tab_litellm), true);
     if (get_bool(m, "drop_params", &b))
         cfg->drop_params = b;
+    if (get_bool(m, "include_cost_in_streaming_usage", &b))
+        cfg->stream_cost = b;
     if (get_num(m, "num_retries", &x) && x >= 0 && x == floor(x)) {
         ld->litellm_retries = clamp_int(x);
         ld->litellm_retries_set = true;

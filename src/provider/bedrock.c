@@ -25,10 +25,26 @@
  * The credential lookup and SigV4 signing are shared with provider/sagemaker.c
  * through the lmx__aws_* helpers of bedrock.h.
  *
+ * images: Converse takes image bytes only, so every distinct http(s)
+ *         image_url of the user and tool messages is fetched before build,
+ *         through the proxy's pre-step loop (token_prepare / token_done: one
+ *         GET accepting any image type per step, on the worker's loop, with the
+ *         deployment's timeout; at most IMAGE_FETCHES per request). An image
+ *         must be 2xx, at most 3.75 MB (Bedrock's limit) and png, jpeg, gif or
+ *         webp by its magic bytes (the proxy passes the body only, not the
+ *         Content-Type); otherwise 400 naming the URL, as the caller has to
+ *         fix it. The base64 of the bytes waits in pc->state until build of
+ *         the same attempt: a retry on another deployment fetches again.
+ *         Only http and https are fetched, never a URL with userinfo
+ *         (user:password@); redirects are not followed (the proxy's transfers
+ *         do not follow them: a 3xx answers 400). Private-network addresses
+ *         are not blocked, as in LiteLLM: a deployment that must not reach
+ *         them needs a network policy in front of llmux. data: URLs go out
+ *         as they are.
+ *
  * Not here: the invoke chat routes (`bedrock/invoke/`, `bedrock/llama/`, ...),
- * STS AssumeRole / web identity / profiles, fetching image URLs (Converse takes
- * bytes only; an http(s) image_url is refused with 400, dropped under
- * drop_params): those answer 501 or 400 until a later task adds them.
+ * STS AssumeRole / web identity / profiles: those answer 501 until a later
+ * task adds them.
  */
 #include "core/lmx.h"
 
@@ -58,6 +74,9 @@
 #define MAX_TOOL_BLOCKS 128              /* tool calls tracked in one stream */
 #define STREAM_MSG_MAX  (16u << 20)      /* one eventstream message */
 #define BODY_MAX        (256u << 20)
+#define IMAGE_MAX       3932160u /* Bedrock's limit for one image: 3.75 MB */
+#define IMAGE_FETCHES   16       /* image URLs fetched per attempt (the proxy's pre-step budget) */
+#define IMAGE_URL_MAX   4096
 
 /* ------------------------------------------------------------------------ */
 /* Call state */
@@ -65,6 +84,20 @@
 struct tool_slot {
     long block; /* contentBlockIndex */
     int index;  /* OpenAI tool_calls index */
+};
+
+/* An image fetched from its URL for this attempt (token_prepare / token_done). */
+struct fetched {
+    char *url;
+    const char *fmt; /* "png", "jpeg", "gif", "webp" */
+    json_t *bytes;   /* their base64, a JSON string */
+};
+
+/* The images of one attempt, fetched before build. */
+struct image_set {
+    struct fetched img[IMAGE_FETCHES];
+    int n;
+    char *pending; /* the URL token_prepare asked for, until token_done */
 };
 
 /* Embedding model families served through InvokeModel. */
@@ -93,6 +126,9 @@ struct bedrock_state {
     enum embed_kind embed; /* EMB_NONE for chat */
     bool emb_base64;       /* encoding_format "base64": float32 little-endian, base64 */
     long emb_tokens;       /* the prompt estimate used when the answer has no count */
+
+    /* image URLs fetched before build (token_prepare / token_done); NULL when none */
+    struct image_set *imgs;
 };
 
 /* ------------------------------------------------------------------------ */
@@ -297,8 +333,9 @@ struct bctx {
     struct lmx_pcall *pc;
     struct lmx_perr *err;
     struct model_ref m;
-    json_t *amrf; /* additionalModelRequestFields */
-    json_t *inf;  /* inferenceConfig */
+    const struct image_set *imgs; /* the images fetched for this attempt, or NULL */
+    json_t *amrf;                 /* additionalModelRequestFields */
+    json_t *inf;                  /* inferenceConfig */
     int ndocs;
     bool json_mode;
     bool thinking;
@@ -445,6 +482,30 @@ static const char *document_format(const char *mime, size_t n)
     return NULL;
 }
 
+/* An http(s) URL (the scheme in any case): fetched before build. */
+static bool remote_url(const char *url)
+{
+    return strncasecmp(url, "http://", 7) == 0 || strncasecmp(url, "https://", 8) == 0;
+}
+
+/* The URL of an image_url part ({"url": ...} or the string itself), or NULL. */
+static const char *part_image_url(json_t *part)
+{
+    json_t *iu = json_object_get(part, "image_url");
+
+    return json_is_string(iu) ? json_string_value(iu)
+                              : json_string_value(json_object_get(iu, "url"));
+}
+
+/* The image fetched from `url` for this attempt, or NULL. */
+static const struct fetched *fetched_of(const struct image_set *set, const char *url)
+{
+    for (int i = 0; set != NULL && i < set->n; i++)
+        if (strcmp(set->img[i].url, url) == 0)
+            return &set->img[i];
+    return NULL;
+}
+
 /*
  * An image part's URL → an image block in *out (NULL when the part is
  * dropped). Returns 0 or a negative code with the error set.
@@ -457,13 +518,26 @@ static int image_block(struct bctx *b, const char *url, json_t **out)
     *out = NULL;
     if (url == NULL)
         return bad(b, "messages", "an image_url part has no url");
+    if (remote_url(url)) {
+        const struct fetched *f = fetched_of(b->imgs, url);
+
+        if (f == NULL) {
+            set_err(b->err, 400, "invalid_request_error", "messages",
+                    "bedrock: image '%.200s' was not fetched (at most %d image URLs are fetched "
+                    "per request; send the others as base64 data URLs)",
+                    url, IMAGE_FETCHES);
+            return LMX_EBADREQ;
+        }
+        *out = json_pack("{s:{s:s,s:{s:O}}}", "image", "format", f->fmt, "source", "bytes",
+                         f->bytes);
+        return *out != NULL ? 0 : nomem(b);
+    }
     if (!data_url(url, &mime, &ml, &data)) {
         if (b->pc->drop_params)
             return 0;
         set_err(b->err, 400, "invalid_request_error", "messages",
                 "bedrock needs image bytes: send images as base64 data URLs "
-                "(data:image/png;base64,...); fetching '%.80s' is not supported by this llmux "
-                "build yet",
+                "(data:image/png;base64,...) or as http(s) URLs to fetch; '%.80s' is neither",
                 url);
         return LMX_EBADPARAM;
     }
@@ -544,11 +618,7 @@ static int content_blocks(struct bctx *b, json_t *content, json_t *blocks, bool 
             if (json_string_length(t) > 0 && !append(blocks, json_pack("{s:O}", "text", t)))
                 return nomem(b);
         } else if (strcmp(type, "image_url") == 0 && images) {
-            json_t *iu = json_object_get(part, "image_url");
-            const char *url = json_is_string(iu) ? json_string_value(iu)
-                                                 : json_string_value(json_object_get(iu, "url"));
-
-            err = image_block(b, url, &blk);
+            err = image_block(b, part_image_url(part), &blk);
             if (err < 0)
                 return err;
             if (blk != NULL && !append(blocks, blk))
@@ -1311,12 +1381,25 @@ int lmx__aws_sign(const struct lmx_deployment *d,
 /* ------------------------------------------------------------------------ */
 /* build */
 
+static void image_set_free(struct image_set *set)
+{
+    if (set == NULL)
+        return;
+    for (int i = 0; i < set->n; i++) {
+        lmx_free(set->img[i].url);
+        json_decref(set->img[i].bytes);
+    }
+    lmx_free(set->pending);
+    lmx_free(set);
+}
+
 static void state_free(struct bedrock_state *st)
 {
     if (st == NULL)
         return;
     lmx_es_decoder_release(&st->dec);
     json_decref(st->usage);
+    image_set_free(st->imgs);
     lmx_free(st);
 }
 
@@ -1426,6 +1509,223 @@ static struct bedrock_state *state_new(struct lmx_pcall *pc, const char *model, 
     st->json_block = -1;
     lmx_es_decoder_init(&st->dec, STREAM_MSG_MAX);
     return st;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Image URLs: fetched before build, one per pre-step */
+
+/*
+ * The distinct http(s) image URLs of the user and tool messages, in order,
+ * into urls (borrowed from req). Returns how many, counting up to cap.
+ */
+static size_t remote_images(const json_t *req, const char **urls, size_t cap)
+{
+    json_t *msg, *part;
+    size_t i, j, n = 0;
+
+    json_array_foreach(json_object_get(req, "messages"), i, msg) {
+        const char *role = json_string_value(json_object_get(msg, "role"));
+
+        if (role == NULL || (strcmp(role, "user") != 0 && strcmp(role, "tool") != 0))
+            continue;
+        json_array_foreach(json_object_get(msg, "content"), j, part) {
+            const char *type = json_string_value(json_object_get(part, "type"));
+            const char *url = part_image_url(part);
+            size_t k;
+
+            if (type == NULL || strcmp(type, "image_url") != 0 || url == NULL || !remote_url(url))
+                continue;
+            for (k = 0; k < n && strcmp(urls[k], url) != 0; k++)
+                ;
+            if (k < n)
+                continue;
+            urls[n++] = url;
+            if (n == cap)
+                return n;
+        }
+    }
+    return n;
+}
+
+/* Refuses (400) an image URL llmux will not fetch: too long, blanks, no host, userinfo. */
+static int check_image_url(const char *url, struct lmx_perr *err)
+{
+    const char *host = strstr(url, "://") + 3, *end;
+
+    if (strlen(url) > IMAGE_URL_MAX) {
+        set_err(err, 400, "invalid_request_error", "messages",
+                "bedrock: image URL '%.200s...' is longer than %d bytes", url, IMAGE_URL_MAX);
+        return LMX_EBADREQ;
+    }
+    for (const unsigned char *p = (const unsigned char *)url; *p != '\0'; p++)
+        if (*p <= 0x20 || *p == 0x7f) {
+            set_err(err, 400, "invalid_request_error", "messages",
+                    "bedrock: image URL '%.200s' has blanks or control characters", url);
+            return LMX_EBADREQ;
+        }
+    end = host + strcspn(host, "/?#");
+    if (end == host) {
+        set_err(err, 400, "invalid_request_error", "messages",
+                "bedrock: image URL '%.200s' has no host", url);
+        return LMX_EBADREQ;
+    }
+    if (memchr(host, '@', (size_t)(end - host)) != NULL) {
+        set_err(err, 400, "invalid_request_error", "messages",
+                "bedrock: image URLs with credentials (user:password@host) are not fetched");
+        return LMX_EBADREQ;
+    }
+    return 0;
+}
+
+/*
+ * Asks for the next image URL of the request not fetched yet in this
+ * attempt: *tok becomes its GET. Returns 1 then, 0 when every image is at
+ * hand (or the call has none), or a negative code with *err filled.
+ */
+static int bedrock_token_prepare(struct lmx_pcall *pc, struct lmx_upreq *tok, struct lmx_perr *err)
+{
+    const char *urls[IMAGE_FETCHES + 1], *next = NULL;
+    struct bedrock_state *st = pc->state;
+    struct model_ref m;
+    size_t n;
+    int e;
+
+    if (pc->ep != LMX_EP_CHAT || pc->req == NULL)
+        return 0;
+    if (model_ref_of(pc->model != NULL ? pc->model : "", &m, NULL) < 0)
+        return 0; /* build refuses the model */
+    n = remote_images(pc->req, urls, LMX_ARRAY_SIZE(urls));
+    if (n == 0)
+        return 0;
+    if (n > IMAGE_FETCHES) {
+        set_err(err, 400, "invalid_request_error", "messages",
+                "bedrock: at most %d image URLs are fetched per request; send the others as "
+                "base64 data URLs",
+                IMAGE_FETCHES);
+        return LMX_EBADREQ;
+    }
+    for (size_t i = 0; i < n; i++) {
+        e = check_image_url(urls[i], err);
+        if (e < 0)
+            return e;
+        if (next == NULL && (st == NULL || fetched_of(st->imgs, urls[i]) == NULL))
+            next = urls[i];
+    }
+    if (next == NULL)
+        return 0;
+    if (st == NULL) {
+        st = state_new(pc, pc->model != NULL ? pc->model : "", "chatcmpl-");
+        if (st == NULL)
+            goto nomem;
+        pc->state = st;
+    }
+    if (st->imgs == NULL && (st->imgs = lmx_calloc(1, sizeof(*st->imgs))) == NULL)
+        goto nomem;
+    lmx_free(st->imgs->pending);
+    st->imgs->pending = lmx_strdup(next);
+    if (st->imgs->pending == NULL)
+        goto nomem;
+    tok->method = "GET";
+    tok->resource = true; /* an unreachable host is the caller's URL, not the deployment */
+    e = lmx_buf_puts(&tok->url, next);
+    if (e == 0)
+        e = lmx_upreq_header(tok, "Accept", "image/*");
+    if (e < 0) {
+        set_err(err, 400, "invalid_request_error", "messages",
+                "bedrock: image URL '%.200s' is too long", next);
+        return e;
+    }
+    return 1;
+nomem:
+    set_err(err, 503, "internal_server_error", NULL, "out of memory");
+    return LMX_ENOMEM;
+}
+
+/* The format of image bytes by their magic numbers, or NULL when not one Bedrock takes. */
+static const char *sniff_image(const unsigned char *p, size_t n)
+{
+    if (n >= 8 && memcmp(p, "\x89PNG\r\n\x1a\n", 8) == 0)
+        return "png";
+    if (n >= 3 && p[0] == 0xff && p[1] == 0xd8 && p[2] == 0xff)
+        return "jpeg";
+    if (n >= 6 && (memcmp(p, "GIF87a", 6) == 0 || memcmp(p, "GIF89a", 6) == 0))
+        return "gif";
+    if (n >= 12 && memcmp(p, "RIFF", 4) == 0 && memcmp(p + 8, "WEBP", 4) == 0)
+        return "webp";
+    return NULL;
+}
+
+/*
+ * The answer to the image GET token_prepare asked for: its bytes are kept
+ * (as base64) for build. A failed or unusable image is the caller's to fix:
+ * 400 naming the URL. Returns 0 or a negative code with *err filled.
+ */
+static int bedrock_token_done(
+    struct lmx_pcall *pc, long status, const char *body, size_t len, struct lmx_perr *err)
+{
+    struct bedrock_state *st = pc->state;
+    struct image_set *set = st != NULL ? st->imgs : NULL;
+    struct fetched *f;
+    const char *fmt, *url;
+    char *text = NULL;
+    int e = 0;
+
+    if (set == NULL || set->pending == NULL) {
+        set_err(err, 500, "internal_server_error", NULL, "bedrock: no image fetch was asked for");
+        return LMX_EINTERNAL;
+    }
+    url = set->pending;
+    if (status < 200 || status > 299) {
+        set_err(err, 400, "invalid_request_error", "messages",
+                "cannot fetch image %.300s: HTTP %ld", url, status);
+        e = LMX_EBADREQ;
+        goto out;
+    }
+    if (len > IMAGE_MAX) {
+        set_err(err, 400, "invalid_request_error", "messages",
+                "image %.300s is %zu bytes; bedrock takes images up to 3.75 MB (%u bytes)", url,
+                len, IMAGE_MAX);
+        e = LMX_EBADREQ;
+        goto out;
+    }
+    fmt = sniff_image((const unsigned char *)body, len);
+    if (fmt == NULL) {
+        set_err(err, 400, "invalid_request_error", "messages",
+                "image %.300s is not a png, jpeg, gif or webp image (the formats bedrock takes)",
+                url);
+        e = LMX_EBADREQ;
+        goto out;
+    }
+    if (set->n >= IMAGE_FETCHES) { /* token_prepare asks for at most IMAGE_FETCHES */
+        set_err(err, 500, "internal_server_error", NULL, "bedrock: too many images fetched");
+        e = LMX_EINTERNAL;
+        goto out;
+    }
+    text = lmx_malloc((len + 2) / 3 * 4 + 1);
+    if (text == NULL || EVP_EncodeBlock((unsigned char *)text, (const unsigned char *)body,
+                                        (int)len) < 0) {
+        e = LMX_ENOMEM;
+        set_err(err, 503, "internal_server_error", NULL, "out of memory");
+        goto out;
+    }
+    f = &set->img[set->n];
+    f->bytes = json_string(text);
+    if (f->bytes == NULL) {
+        e = LMX_ENOMEM;
+        set_err(err, 503, "internal_server_error", NULL, "out of memory");
+        goto out;
+    }
+    f->url = set->pending; /* the pending URL becomes this image's */
+    f->fmt = fmt;
+    set->pending = NULL;
+    set->n++;
+out:
+    lmx_free(text);
+    if (e < 0) {
+        lmx_free(set->pending);
+        set->pending = NULL;
+    }
+    return e;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1644,6 +1944,8 @@ static int bedrock_build(struct lmx_pcall *pc, struct lmx_upreq *out, struct lmx
     memset(&b, 0, sizeof(b));
     b.pc = pc;
     b.err = err;
+    if (pc->state != NULL) /* the images token_done kept: released with that state below */
+        b.imgs = ((struct bedrock_state *)pc->state)->imgs;
     lmx_buf_init(&path, 16384);
     if (pc->ep != LMX_EP_CHAT && pc->ep != LMX_EP_EMBEDDINGS) {
         set_err(err, 501, "not_implemented", NULL,
@@ -2363,4 +2665,6 @@ const struct lmx_provider_ops lmx_provider_bedrock_ops = {
     .stream_end = bedrock_stream_end,
     .map_error = bedrock_map_error,
     .release = bedrock_release,
+    .token_prepare = bedrock_token_prepare,
+    .token_done = bedrock_token_done,
 };

@@ -3,8 +3,9 @@
  * `bedrock/converse/` deployments): OpenAI chat requests in, SigV4-signed
  * /model/{id}/converse[-stream] out, the answer and its binary event stream
  * back as OpenAI objects; OpenAI embeddings requests for Amazon Titan text
- * and Cohere embed models through /model/{id}/invoke. See bedrock.c (and
- * sigv4.h, eventstream.h).
+ * and Cohere embed models through /model/{id}/invoke. http(s) image URLs are
+ * fetched (token_prepare / token_done, the proxy's pre-steps) and sent as
+ * bytes. See bedrock.c (and sigv4.h, eventstream.h).
  */
 #ifndef LMX_PROVIDER_BEDROCK_H
 #define LMX_PROVIDER_BEDROCK_H

@@ -48,6 +48,8 @@ struct lmx_pcall {
 /* The request an adapter builds: URL, method, headers, body. */
 struct lmx_upreq {
     const char *method; /* "POST" unless set */
+    bool resource;      /* a pre-step fetching the caller's resource (an image URL): its
+                           transport failure is the caller's (400), not the deployment's */
     struct lmx_buf url;
     struct lmx_buf body;
     const char *headers[24]; /* "Name: value" lines, pointing into store */
@@ -123,11 +125,15 @@ struct lmx_provider_ops {
 
     /* ---- a credential fetched before the call (OAuth2, IAM); both NULL = none ---- */
     /*
-     * Runs before build on every attempt. Returns 0 when build can run now
-     * (a cached, unexpired token is at hand); 1 when *tok was filled with the
-     * token request to make first (the proxy sends it on the worker's loop,
-     * passes the answer to token_done, then calls build); or a negative code
-     * with *err filled (credentials missing or unreadable: 401 or 400).
+     * Pre-steps: runs before build on every attempt. Returns 0 when build can
+     * run now (a cached, unexpired token is at hand, every resource fetched);
+     * 1 when *tok was filled with a request to make first: a token, or a
+     * resource the request needs such as an image URL (set tok->resource).
+     * The proxy sends it on the worker's loop, passes the answer to
+     * token_done, then calls token_prepare again (at most 16 steps per
+     * attempt, each answer at most 20 MiB) until it returns 0, then build.
+     * Or a negative code with *err filled (credentials missing or unreadable:
+     * 401 or 400).
      */
     int (*token_prepare)(struct lmx_pcall *pc, struct lmx_upreq *tok, struct lmx_perr *err);
     /*

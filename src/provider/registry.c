@@ -70,6 +70,7 @@ const struct lmx_provider_ops *lmx_provider_for(const struct lmx_deployment *d)
 void lmx_upreq_init(struct lmx_upreq *r)
 {
     r->method = "POST";
+    r->resource = false;
     lmx_buf_init(&r->url, 16384);
     lmx_buf_init(&r->body, 256u << 20);
     r->nheaders = 0;

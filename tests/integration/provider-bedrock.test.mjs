@@ -5,11 +5,12 @@
 // OpenAI objects: text, tool calls, usage, upstream error statuses, stream
 // exceptions, broken frames, unsupported parameters. /mock/last shows the
 // Converse request the mock received. Embeddings: Titan text (v1, v2) and
-// Cohere embed models through /model/{id}/invoke.
+// Cohere embed models through /model/{id}/invoke. http(s) image URLs are
+// fetched by llmux (from the mock's /images/ route) and inlined as bytes.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { UPSTREAM_KEY, assembleChat as assemble, cleanup, config, envelopeProblem, startLlmux, startMock, streamRequest } from '../lib/harness.mjs';
+import { UPSTREAM_KEY, assembleChat as assemble, cleanup, closedPort, config, envelopeProblem, startLlmux, startMock, streamRequest } from '../lib/harness.mjs';
 
 const CHAT = '/v1/chat/completions';
 const TEXT = 'mock '.repeat(16); // 10 chunks x 8 bytes of the mock's text
@@ -80,6 +81,7 @@ before(async () => {
       bdep('br-429', 'bedrock/mock-status-429'),
       bdep('br-400', 'bedrock/mock-status-400'),
       bdep('br-503', 'bedrock/mock-status-503'),
+      bdep('br-img-fail', 'bedrock/mock-status-503'),
       bdep('br-throttled', 'bedrock/mock-exception-throttlingException'),
       bdep('br-malformed', 'bedrock/mock-fault-malformed'),
       bdep('br-invoke', 'bedrock/invoke/anthropic.claude-v2'),
@@ -87,7 +89,7 @@ before(async () => {
       bdep('emb-titan1', 'bedrock/amazon.titan-embed-text-v1'),
       bdep('emb-cohere', 'bedrock/cohere.embed-english-v3'),
       bdep('emb-cohere-429', 'bedrock/cohere.embed-mock-status-429'),
-    ]),
+    ], { router: { fallbacks: [{ 'br-img-fail': ['br'] }] } }),
     { unset: AWS_ENV },
   );
 });
@@ -320,10 +322,10 @@ describe('bedrock: errors', () => {
     assert.ok(!('logit_bias' in (await mock.last()).body));
   });
 
-  test('an image URL needs bytes: 400 before anything is sent', async () => {
+  test('an image URL that is neither data: nor http(s): 400 before anything is sent', async () => {
     const before = await mock.modelRequests();
     const r = await chat('br', {}, [
-      { role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://example.com/cat.png' } }] },
+      { role: 'user', content: [{ type: 'image_url', image_url: { url: 'ftp://example.com/cat.png' } }] },
     ]);
     assert.equal(r.status, 400, r.text);
     assert.match(r.json.error.message, /bedrock needs image bytes/);
@@ -354,6 +356,158 @@ describe('bedrock: images', () => {
     assert.deepEqual(b.messages, [
       { role: 'user', content: [{ text: 'what is this' }, { image: { format: 'png', source: { bytes: png } } }] },
     ]);
+  });
+});
+
+// http(s) image URLs: llmux GETs them before the Converse call (the proxy's
+// pre-step loop) and inlines their bytes; the mock serves /images/<name>.<ext>.
+describe('bedrock: image URLs fetched', () => {
+  const img = (name) => `${mock.base}/images/${name}`;
+  const part = (name) => ({ type: 'image_url', image_url: { url: img(name) } });
+  const ask = (...parts) => [{ role: 'user', content: [{ type: 'text', text: 'what is this' }, ...parts] }];
+  /** The base64 of what the mock serves for `name` (fetched here under another name of the same type). */
+  async function b64(ext) {
+    const r = await fetch(`${mock.base}/images/reference.${ext}`);
+    assert.equal(r.status, 200);
+    return Buffer.from(await r.arrayBuffer()).toString('base64');
+  }
+
+  test('an image URL is fetched once (GET, Accept image/*) and inlined as its exact bytes', async () => {
+    const png = await b64('png');
+    const before = await mock.count('/images/cat.png');
+    const r = await chat('br', {}, ask(part('cat.png')));
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.choices[0].message.content, TEXT);
+    const last = await mock.last();
+    assert.equal(last.path, `${MODEL_PATH}/converse`);
+    assert.match(last.headers.authorization, SIGV4);
+    assert.deepEqual(last.body.messages, [
+      { role: 'user', content: [{ text: 'what is this' }, { image: { format: 'png', source: { bytes: png } } }] },
+    ]);
+    assert.equal(await mock.count('/images/cat.png'), before + 1);
+  });
+
+  test('the image GET itself: method, Accept, no AWS credentials', async () => {
+    // a 404 ends the call at the fetch, so the GET is the mock's last request
+    const r = await chat('br', {}, ask(part('nothing-here')));
+    assert.equal(r.status, 400, r.text);
+    const last = await mock.last();
+    assert.equal(last.method, 'GET');
+    assert.equal(last.path, '/images/nothing-here');
+    assert.equal(last.headers.accept, 'image/*');
+    assert.equal(last.headers.authorization, undefined);
+    assert.equal(last.headers['x-amz-date'], undefined);
+  });
+
+  test('two images (png, jpeg), a repeated URL and a data URL: each URL fetched once, in order', async () => {
+    const [png, jpeg] = [await b64('png'), await b64('jpg')];
+    const gif = 'R0lGODlhAQABAIAAADNmzAAAACwAAAAAAQABAAACAkQBADs=';
+    const before = [await mock.count('/images/one.png'), await mock.count('/images/two.jpg')];
+    const r = await chat('br', {}, ask(part('one.png'), part('two.jpg'), part('one.png'), {
+      type: 'image_url',
+      image_url: { url: `data:image/gif;base64,${gif}` },
+    }));
+    assert.equal(r.status, 200, r.text);
+    const b = (await mock.last()).body;
+    assert.deepEqual(b.messages[0].content, [
+      { text: 'what is this' },
+      { image: { format: 'png', source: { bytes: png } } },
+      { image: { format: 'jpeg', source: { bytes: jpeg } } },
+      { image: { format: 'png', source: { bytes: png } } },
+      { image: { format: 'gif', source: { bytes: gif } } },
+    ]);
+    assert.deepEqual([await mock.count('/images/one.png'), await mock.count('/images/two.jpg')], [before[0] + 1, before[1] + 1]);
+  });
+
+  test('a gif URL and an image in a tool result', async () => {
+    const gif = await b64('gif');
+    const r = await chat('br', {}, [
+      { role: 'user', content: 'look it up' },
+      { role: 'assistant', content: null, tool_calls: [{ id: 't1', type: 'function', function: { name: 'lookup', arguments: '{"q":"x"}' } }] },
+      { role: 'tool', tool_call_id: 't1', content: [part('found.gif')] },
+    ]);
+    assert.equal(r.status, 200, r.text);
+    const b = (await mock.last()).body;
+    assert.deepEqual(b.messages[2], {
+      role: 'user',
+      content: [{ toolResult: { toolUseId: 't1', content: [{ image: { format: 'gif', source: { bytes: gif } } }], status: 'success' } }],
+    });
+  });
+
+  test('a stream call fetches the image too', async () => {
+    const png = await b64('png');
+    const s = await streamRequest(lx.url(CHAT), {
+      body: { model: 'br', messages: ask(part('streamed.png')), stream: true },
+    });
+    assert.equal(s.status, 200, s.text);
+    assert.ok(s.done);
+    assert.equal(assemble(s.json).content, TEXT);
+    const last = await mock.last();
+    assert.equal(last.path, `${MODEL_PATH}/converse-stream`);
+    assert.deepEqual(last.body.messages[0].content[1], { image: { format: 'png', source: { bytes: png } } });
+  });
+
+  test('an image over 3.75 MB: 400 naming the URL and the limit, no Converse call', async () => {
+    const before = await mock.count(`${MODEL_PATH}/converse`);
+    const r = await chat('br', {}, ask(part('big.png')));
+    assert.equal(r.status, 400, r.text);
+    assert.equal(envelopeProblem(r.json, 400), null, r.text);
+    assert.equal(r.json.error.type, 'invalid_request_error');
+    assert.ok(r.json.error.message.includes(img('big.png')), r.json.error.message);
+    assert.match(r.json.error.message, /3\.75 MB/);
+    assert.equal(await mock.count(`${MODEL_PATH}/converse`), before);
+  });
+
+  test("an image over the proxy's 20 MiB pre-step cap: 400", async () => {
+    const r = await chat('br', {}, ask(part('huge.png')));
+    assert.equal(r.status, 400, r.text);
+    assert.ok(r.json.error.message.includes(img('huge.png')), r.json.error.message);
+  });
+
+  test('a 404 image: 400 "cannot fetch image <url>: HTTP 404", not retried', async () => {
+    const before = await mock.count('/images/missing');
+    const beforeConverse = await mock.count(`${MODEL_PATH}/converse`);
+    const r = await chat('br', { num_retries: 2 }, ask(part('missing')));
+    assert.equal(r.status, 400, r.text);
+    assert.equal(envelopeProblem(r.json, 400), null, r.text);
+    assert.equal(r.json.error.message, `cannot fetch image ${img('missing')}: HTTP 404`);
+    assert.equal(await mock.count('/images/missing'), before + 1, 'the caller\'s URL is wrong: no retry');
+    assert.equal(await mock.count(`${MODEL_PATH}/converse`), beforeConverse);
+  });
+
+  test('an unsupported format (bmp): 400', async () => {
+    const r = await chat('br', {}, ask(part('photo.bmp')));
+    assert.equal(r.status, 400, r.text);
+    assert.match(r.json.error.message, /is not a png, jpeg, gif or webp image/);
+    assert.ok(r.json.error.message.includes(img('photo.bmp')));
+  });
+
+  test('an image URL with credentials is not fetched: 400', async () => {
+    const before = await mock.modelRequests();
+    const url = `http://user:secret@127.0.0.1:${mock.port}/images/cat.png`;
+    const r = await chat('br', {}, ask({ type: 'image_url', image_url: { url } }));
+    assert.equal(r.status, 400, r.text);
+    assert.match(r.json.error.message, /credentials/);
+    assert.equal(await mock.modelRequests(), before, 'nothing was fetched or sent');
+  });
+
+  test("an unreachable image host is the caller's error (400 naming the URL), not the deployment's", async () => {
+    const url = `http://127.0.0.1:${await closedPort()}/images/cat.png`;
+    const r = await chat('br', {}, ask({ type: 'image_url', image_url: { url } }));
+    assert.equal(r.status, 400, r.text);
+    assert.equal(envelopeProblem(r.json, r.status), null, r.text);
+    assert.ok(r.json.error.message.includes(url), r.text);
+  });
+
+  test('the image fetch happens once per attempt: a fallback fetches it again', async () => {
+    const png = await b64('png');
+    const before = await mock.count('/images/retried.png');
+    const failed = await mock.count('/model/mock-status-503/converse');
+    const r = await chat('br-img-fail', {}, ask(part('retried.png')));
+    assert.equal(r.status, 200, r.text);
+    assert.equal(await mock.count('/model/mock-status-503/converse'), failed + 1, 'the first deployment was tried');
+    assert.equal(await mock.count('/images/retried.png'), before + 2, 'one fetch per attempt');
+    assert.deepEqual((await mock.last()).body.messages[0].content[1], { image: { format: 'png', source: { bytes: png } } });
   });
 });
 

@@ -71,9 +71,9 @@ static enum lmx_endpoint fx_ep = LMX_EP_CHAT;
 static char default_lp[] = "{\"aws_access_key_id\":\"" AKID "\",\"aws_secret_access_key\":\"" SECRET
                            "\",\"aws_region_name\":\"us-east-1\"}";
 
-/* Builds the request; f->rc is build's return. lp: litellm_params JSON (NULL: static keys). */
+/* Sets up a call without building it. lp: litellm_params JSON (NULL: static keys). */
 static void
-fx_build(struct fx *f, const char *model, const char *lp, const char *req, bool stream, bool drop)
+fx_setup(struct fx *f, const char *model, const char *lp, const char *req, bool stream, bool drop)
 {
     memset(f, 0, sizeof(*f));
     f->dep.model = "bedrock/x";
@@ -94,6 +94,13 @@ fx_build(struct fx *f, const char *model, const char *lp, const char *req, bool 
     f->pc.stream = stream;
     f->pc.drop_params = drop;
     lmx_upreq_init(&f->up);
+}
+
+/* Builds the request; f->rc is build's return. lp: litellm_params JSON (NULL: static keys). */
+static void
+fx_build(struct fx *f, const char *model, const char *lp, const char *req, bool stream, bool drop)
+{
+    fx_setup(f, model, lp, req, stream, drop);
     f->rc = OPS.build(&f->pc, &f->up, &f->err);
 }
 
@@ -632,10 +639,19 @@ static void test_request_images(void)
                     "\"source\":{\"bytes\":\"JVBE\"}}}]}]}");
     fx_release(&f);
 
-    /* an http URL: refused (fetching is a later task), dropped with drop_params */
+    /* an http URL build meets unfetched (no pre-steps ran): 400, even with drop_params */
     fx_build(&f, CLAUDE, NULL,
              "{\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"x\"},"
              "{\"type\":\"image_url\",\"image_url\":{\"url\":\"https://example.com/a.png\"}}]}]}",
+             false, true);
+    ASSERT_EQ(f.rc, LMX_EBADREQ);
+    ASSERT_EQ(f.err.status, 400);
+    ASSERT(strstr(f.err.message, "'https://example.com/a.png' was not fetched") != NULL);
+    fx_release(&f);
+    /* another scheme: refused, dropped with drop_params */
+    fx_build(&f, CLAUDE, NULL,
+             "{\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"x\"},"
+             "{\"type\":\"image_url\",\"image_url\":{\"url\":\"ftp://example.com/a.png\"}}]}]}",
              false, false);
     ASSERT_EQ(f.rc, LMX_EBADPARAM);
     ASSERT_EQ(f.err.status, 400);
@@ -643,7 +659,7 @@ static void test_request_images(void)
     fx_release(&f);
     fx_build(&f, CLAUDE, NULL,
              "{\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"x\"},"
-             "{\"type\":\"image_url\",\"image_url\":{\"url\":\"https://example.com/a.png\"}}]}]}",
+             "{\"type\":\"image_url\",\"image_url\":{\"url\":\"ftp://example.com/a.png\"}}]}]}",
              false, true);
     ASSERT_EQ(f.rc, 0);
     ASSERT_BODY(&f, "{\"messages\":[{\"role\":\"user\",\"content\":[{\"text\":\"x\"}]}]}");
@@ -653,6 +669,268 @@ static void test_request_images(void)
              "\"image_url\":{\"url\":\"data:image/tiff;base64,AAAA\"}}]}]}",
              false, true);
     ASSERT_EQ(f.rc, LMX_EBADREQ);
+    fx_release(&f);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Image URLs: fetched through token_prepare / token_done before build */
+
+static const unsigned char png_bytes[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13,
+                                          'I',  'H', 'D', 'R', 0,    0,    0,    1,    0, 0, 0, 1};
+static const unsigned char jpeg_bytes[] = {0xff, 0xd8, 0xff, 0xe0, 0, 16, 'J', 'F', 'I', 'F', 0};
+static const unsigned char gif_bytes[] = {'G', 'I', 'F', '8', '9', 'a', 1, 0, 1, 0};
+static const unsigned char webp_bytes[] = {'R', 'I', 'F', 'F', 4, 0, 0, 0, 'W', 'E', 'B', 'P', 'V'};
+static const unsigned char bmp_bytes[] = {'B', 'M', 0x3a, 0, 0, 0, 0, 0, 0, 0};
+
+/* base64 of png_bytes and jpeg_bytes */
+#define PNG_B64  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAAB"
+#define JPEG_B64 "/9j/4AAQSkZJRgA="
+
+/* One pre-step as the proxy runs it: token_prepare; when it asks, the answer to token_done. */
+static int fx_prepare(struct fx *f)
+{
+    lmx_upreq_release(&f->up);
+    lmx_upreq_init(&f->up);
+    memset(&f->err, 0, sizeof(f->err));
+    return OPS.token_prepare(&f->pc, &f->up, &f->err);
+}
+
+static int fx_answer(struct fx *f, long status, const void *body, size_t len)
+{
+    memset(&f->err, 0, sizeof(f->err));
+    return OPS.token_done(&f->pc, status, (const char *)body, len, &f->err);
+}
+
+/* A new attempt as the proxy starts one: the state released, pc zeroed and filled again. */
+static void fx_new_attempt(struct fx *f)
+{
+    struct lmx_pcall pc = f->pc;
+
+    OPS.release(&f->pc);
+    memset(&f->pc, 0, sizeof(f->pc));
+    f->pc.dep = pc.dep;
+    f->pc.ep = pc.ep;
+    f->pc.req = pc.req;
+    f->pc.model = pc.model;
+    f->pc.call_id = pc.call_id;
+    f->pc.stream = pc.stream;
+    f->pc.drop_params = pc.drop_params;
+}
+
+static void test_image_fetch(void)
+{
+    struct fx f;
+
+    clear_env();
+    /* no remote image (text, a data URL): no pre-step */
+    fx_setup(&f, CLAUDE, NULL,
+             "{\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"x\"},"
+             "{\"type\":\"image_url\",\"image_url\":{\"url\":\"data:image/png;base64," PNG_B64
+             "\"}}]}]}",
+             false, false);
+    ASSERT_EQ(fx_prepare(&f), 0);
+    ASSERT(f.pc.state == NULL);
+    fx_release(&f);
+
+    /* two URLs (one twice, one in a tool result), a data URL; assistant parts are not fetched */
+    fx_setup(&f, CLAUDE, NULL,
+             "{\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"x\"},"
+             "{\"type\":\"image_url\",\"image_url\":{\"url\":\"https://img.example/a.png\"}},"
+             "{\"type\":\"image_url\",\"image_url\":\"https://img.example/a.png\"},"
+             "{\"type\":\"image_url\",\"image_url\":{\"url\":\"data:image/gif;base64,R0lG\"}}]},"
+             "{\"role\":\"assistant\",\"content\":[{\"type\":\"image_url\",\"image_url\":"
+             "{\"url\":\"https://img.example/never.png\"}}],\"tool_calls\":[{\"id\":\"t1\","
+             "\"type\":\"function\",\"function\":{\"name\":\"f\",\"arguments\":\"{}\"}}]},"
+             "{\"role\":\"tool\",\"tool_call_id\":\"t1\",\"content\":[{\"type\":\"image_url\","
+             "\"image_url\":{\"url\":\"HTTP://img.example/b.jpg?size=1\"}}]}]}",
+             false, true); /* drop_params: build drops the assistant's image part */
+    ASSERT_EQ(fx_prepare(&f), 1);
+    ASSERT_STR_EQ(f.up.method, "GET");
+    ASSERT_STR_EQ(f.up.url.data, "https://img.example/a.png");
+    ASSERT_EQ(f.up.body.len, 0);
+    ASSERT_EQ(f.up.nheaders, 1);
+    ASSERT_STR_EQ(fx_header(&f, "Accept"), "image/*");
+    ASSERT_EQ(fx_answer(&f, 200, png_bytes, sizeof(png_bytes)), 0);
+    ASSERT_EQ(fx_prepare(&f), 1);
+    ASSERT_STR_EQ(f.up.url.data, "HTTP://img.example/b.jpg?size=1");
+    ASSERT_EQ(fx_answer(&f, 203, jpeg_bytes, sizeof(jpeg_bytes)), 0);
+    ASSERT_EQ(fx_prepare(&f), 0);
+    lmx_upreq_release(&f.up);
+    lmx_upreq_init(&f.up);
+    f.rc = OPS.build(&f.pc, &f.up, &f.err);
+    ASSERT_(f.rc == 0, "build: %d %s", f.rc, f.err.message);
+    ASSERT_STR_EQ(f.up.method, "POST");
+    ASSERT(strstr(f.up.url.data, "/converse") != NULL);
+    ASSERT_BODY(&f, "{\"messages\":["
+                    "{\"role\":\"user\",\"content\":[{\"text\":\"x\"},"
+                    "{\"image\":{\"format\":\"png\",\"source\":{\"bytes\":\"" PNG_B64 "\"}}},"
+                    "{\"image\":{\"format\":\"png\",\"source\":{\"bytes\":\"" PNG_B64 "\"}}},"
+                    "{\"image\":{\"format\":\"gif\",\"source\":{\"bytes\":\"R0lG\"}}}]},"
+                    "{\"role\":\"assistant\",\"content\":[{\"toolUse\":{\"toolUseId\":\"t1\","
+                    "\"name\":\"f\",\"input\":{}}}]},"
+                    "{\"role\":\"user\",\"content\":[{\"toolResult\":{\"toolUseId\":\"t1\","
+                    "\"content\":[{\"image\":{\"format\":\"jpeg\",\"source\":{\"bytes\":\"" JPEG_B64
+                    "\"}}}],\"status\":\"success\"}}]}],"
+                    "\"toolConfig\":{\"tools\":[{\"toolSpec\":{\"name\":\"dummy_tool\","
+                    "\"description\":\"This is a dummy tool call\",\"inputSchema\":"
+                    "{\"json\":{\"type\":\"object\",\"properties\":{}}}}}]}}");
+
+    /* a retry: the proxy zeroes pc, the images are fetched again */
+    fx_new_attempt(&f);
+    ASSERT_EQ(fx_prepare(&f), 1);
+    ASSERT_STR_EQ(f.up.url.data, "https://img.example/a.png");
+    fx_release(&f); /* released with a fetch pending */
+
+    /* the formats by magic bytes; the streaming build takes the images too */
+    fx_setup(&f, CLAUDE, NULL,
+             "{\"messages\":[{\"role\":\"user\",\"content\":["
+             "{\"type\":\"image_url\",\"image_url\":{\"url\":\"http://127.0.0.1:1/g\"}},"
+             "{\"type\":\"image_url\",\"image_url\":{\"url\":\"http://127.0.0.1:1/w\"}}]}]}",
+             true, false);
+    ASSERT_EQ(fx_prepare(&f), 1);
+    ASSERT_EQ(fx_answer(&f, 200, gif_bytes, sizeof(gif_bytes)), 0);
+    ASSERT_EQ(fx_prepare(&f), 1);
+    ASSERT_EQ(fx_answer(&f, 200, webp_bytes, sizeof(webp_bytes)), 0);
+    ASSERT_EQ(fx_prepare(&f), 0);
+    lmx_upreq_release(&f.up);
+    lmx_upreq_init(&f.up);
+    ASSERT_EQ(OPS.build(&f.pc, &f.up, &f.err), 0);
+    ASSERT(strstr(f.up.url.data, "/converse-stream") != NULL);
+    ASSERT_BODY(&f, "{\"messages\":[{\"role\":\"user\",\"content\":["
+                    "{\"image\":{\"format\":\"gif\",\"source\":{\"bytes\":\"R0lGODlhAQABAA==\"}}},"
+                    "{\"image\":{\"format\":\"webp\",\"source\":{\"bytes\":"
+                    "\"UklGRgQAAABXRUJQVg==\"}}}]}]}");
+    fx_release(&f);
+
+    /* embeddings and models build refuses: no pre-step */
+    fx_ep = LMX_EP_EMBEDDINGS;
+    fx_setup(&f, "amazon.titan-embed-text-v2:0", NULL,
+             "{\"input\":\"x\",\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":"
+             "\"image_url\",\"image_url\":{\"url\":\"https://img.example/a.png\"}}]}]}",
+             false, false);
+    ASSERT_EQ(fx_prepare(&f), 0);
+    fx_release(&f);
+    fx_ep = LMX_EP_CHAT;
+    fx_setup(&f, "invoke/anthropic.claude-v2", NULL,
+             "{\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":"
+             "\"image_url\",\"image_url\":{\"url\":\"https://img.example/a.png\"}}]}]}",
+             false, false);
+    ASSERT_EQ(fx_prepare(&f), 0);
+    fx_release(&f);
+}
+
+/* One image URL fetched with the answer (status, body): token_done's return, the error in f. */
+static int fetch_one(struct fx *f, const char *url, long status, const void *body, size_t len)
+{
+    char req[512];
+
+    snprintf(req, sizeof(req),
+             "{\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"image_url\","
+             "\"image_url\":{\"url\":\"%s\"}}]}]}",
+             url);
+    fx_setup(f, CLAUDE, NULL, req, false, false);
+    if (fx_prepare(f) != 1)
+        return 1; /* no fetch asked for: the caller's check fails */
+    return fx_answer(f, status, body, len);
+}
+
+static void test_image_fetch_refused(void)
+{
+    unsigned char *big;
+    char req[8192];
+    size_t off;
+    struct fx f;
+
+    clear_env();
+    /* a failed fetch: 400 naming the URL and the status (not retryable) */
+    ASSERT_EQ(fetch_one(&f, "https://img.example/missing", 404, "nope", 4), LMX_EBADREQ);
+    ASSERT_EQ(f.err.status, 400);
+    ASSERT_STR_EQ(f.err.type, "invalid_request_error");
+    ASSERT_STR_EQ(f.err.message, "cannot fetch image https://img.example/missing: HTTP 404");
+    fx_release(&f);
+    ASSERT_EQ(fetch_one(&f, "https://img.example/moved", 302, "", 0), LMX_EBADREQ);
+    ASSERT_STR_EQ(f.err.message, "cannot fetch image https://img.example/moved: HTTP 302");
+    fx_release(&f);
+    ASSERT_EQ(fetch_one(&f, "https://img.example/down", 503, "", 0), LMX_EBADREQ);
+    ASSERT_EQ(f.err.status, 400);
+    fx_release(&f);
+
+    /* over Bedrock's 3.75 MB; exactly at it is taken */
+    big = calloc(1, 3932161);
+    ASSERT(big != NULL);
+    memcpy(big, png_bytes, sizeof(png_bytes));
+    ASSERT_EQ(fetch_one(&f, "https://img.example/big.png", 200, big, 3932161), LMX_EBADREQ);
+    ASSERT_EQ(f.err.status, 400);
+    ASSERT(strstr(f.err.message, "https://img.example/big.png") != NULL);
+    ASSERT(strstr(f.err.message, "3.75 MB") != NULL);
+    fx_release(&f);
+    ASSERT_EQ(fetch_one(&f, "https://img.example/edge.png", 200, big, 3932160), 0);
+    ASSERT_EQ(fx_prepare(&f), 0);
+    ASSERT_EQ(OPS.build(&f.pc, &f.up, &f.err), 0);
+    ASSERT(f.up.body.len > 3932160 / 3 * 4);
+    fx_release(&f);
+    free(big);
+
+    /* not an image Bedrock takes, or no bytes at all */
+    ASSERT_EQ(fetch_one(&f, "https://img.example/a.bmp", 200, bmp_bytes, sizeof(bmp_bytes)),
+              LMX_EBADREQ);
+    ASSERT_EQ(f.err.status, 400);
+    ASSERT(strstr(f.err.message, "https://img.example/a.bmp is not a png, jpeg, gif or webp") !=
+           NULL);
+    fx_release(&f);
+    ASSERT_EQ(fetch_one(&f, "https://img.example/empty", 200, "", 0), LMX_EBADREQ);
+    fx_release(&f);
+    ASSERT_EQ(fetch_one(&f, "https://img.example/short", 200, png_bytes, 7), LMX_EBADREQ);
+    fx_release(&f);
+
+    /* URLs that are not fetched: userinfo, no host, blanks */
+    fx_setup(&f, CLAUDE, NULL,
+             "{\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"image_url\","
+             "\"image_url\":{\"url\":\"https://user:pw@img.example/a.png\"}}]}]}",
+             false, false);
+    ASSERT_EQ(fx_prepare(&f), LMX_EBADREQ);
+    ASSERT_EQ(f.err.status, 400);
+    ASSERT(strstr(f.err.message, "credentials") != NULL);
+    ASSERT(f.pc.state == NULL);
+    fx_release(&f);
+    fx_setup(&f, CLAUDE, NULL,
+             "{\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"image_url\","
+             "\"image_url\":{\"url\":\"https://img.example/a.png?u=a@b\"}}]}]}",
+             false, false);
+    ASSERT_EQ(fx_prepare(&f), 1); /* an @ after the host is not userinfo */
+    fx_release(&f);
+    fx_setup(&f, CLAUDE, NULL,
+             "{\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"image_url\","
+             "\"image_url\":{\"url\":\"https:///a.png\"}}]}]}",
+             false, false);
+    ASSERT_EQ(fx_prepare(&f), LMX_EBADREQ);
+    ASSERT(strstr(f.err.message, "no host") != NULL);
+    fx_release(&f);
+    fx_setup(&f, CLAUDE, NULL,
+             "{\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"image_url\","
+             "\"image_url\":{\"url\":\"https://img.example/a b.png\"}}]}]}",
+             false, false);
+    ASSERT_EQ(fx_prepare(&f), LMX_EBADREQ);
+    fx_release(&f);
+
+    /* more distinct URLs than one attempt fetches: refused before any fetch */
+    off = (size_t)snprintf(req, sizeof(req), "{\"messages\":[{\"role\":\"user\",\"content\":[");
+    for (int i = 0; i < 17; i++)
+        off += (size_t)snprintf(req + off, sizeof(req) - off,
+                                "%s{\"type\":\"image_url\",\"image_url\":"
+                                "{\"url\":\"https://img.example/%d.png\"}}",
+                                i > 0 ? "," : "", i);
+    snprintf(req + off, sizeof(req) - off, "]}]}");
+    fx_setup(&f, CLAUDE, NULL, req, false, false);
+    ASSERT_EQ(fx_prepare(&f), LMX_EBADREQ);
+    ASSERT(strstr(f.err.message, "at most 16 image URLs") != NULL);
+    fx_release(&f);
+
+    /* an answer with no fetch asked for */
+    fx_setup(&f, CLAUDE, NULL, "{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}", false,
+             false);
+    ASSERT_EQ(fx_answer(&f, 200, png_bytes, sizeof(png_bytes)), LMX_EINTERNAL);
+    ASSERT_EQ(f.err.status, 500);
     fx_release(&f);
 }
 
@@ -1732,6 +2010,8 @@ int main(void)
     RUN(test_request_endpoints);
     RUN(test_request_tools);
     RUN(test_request_images);
+    RUN(test_image_fetch);
+    RUN(test_image_fetch_refused);
     RUN(test_request_params);
     RUN(test_parse);
     RUN(test_map_error);
