@@ -5,6 +5,8 @@
  * (divided by the chunks it produced). Reads the recordings from
  * $LMX_FIXTURES (default ../shared/fixtures); a family whose recording is
  * missing is skipped. One thread, a tight loop; prints microseconds.
+ * $LMX_BENCH_ITERS sets the loop count (default 20000; fewer for callgrind)
+ * and $LMX_BENCH_FAMILY runs that one family only.
  */
 #include "core/lmx.h"
 
@@ -80,7 +82,10 @@ int main(void)
          "ollama/chat.response.fromdocs.json", "ollama/chat-stream.ndjson"},
     };
     const char *dir = getenv("LMX_FIXTURES") ? getenv("LMX_FIXTURES") : "../shared/fixtures";
-    const int iters = 20000;
+    const char *only = getenv("LMX_BENCH_FAMILY");
+    const int iters = getenv("LMX_BENCH_ITERS") && atoi(getenv("LMX_BENCH_ITERS")) >= 10
+                          ? atoi(getenv("LMX_BENCH_ITERS"))
+                          : 20000;
 
     lmx_alloc_install();
     printf("| family | build (us/call) | parse (us/call) | stream (us/chunk) |\n"
@@ -100,6 +105,12 @@ int main(void)
         long chunks = 0;
         uint64_t t0;
 
+        if (only != NULL && strcmp(only, fm->name) != 0) {
+            free(answer);
+            free(stream);
+            json_decref(req);
+            continue;
+        }
         if (answer == NULL) {
             printf("| %s | skipped: no recording at %s/%s | | |\n", fm->name, dir, fm->answer);
             json_decref(req);

@@ -1390,7 +1390,7 @@ static int vx_url(struct pt_call *c, struct pt_fail *f)
     const char *project = lp_str(c->dep, "vertex_project");
     const char *loc = lp_str(c->dep, "vertex_location");
     char locbuf[65];
-    struct vx_scope s;
+    struct vx_scope s = {0};
     bool scoped = vx_scope_of(rest, &s);
     int err;
 

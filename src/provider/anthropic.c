@@ -73,6 +73,9 @@ struct anth_state {
     int ntools;
     struct anth_block *blocks;
     size_t nblocks;
+    json_t *env;       /* the chunk envelope, reused: only delta and finish_reason change */
+    json_t *env_choice; /* its choices[0] (borrowed) */
+    struct lmx_buf str; /* a string read by the fast event path */
     /* the feed in progress */
     lmx_chunk_cb cb;
     void *ud;
@@ -159,6 +162,7 @@ static struct anth_state *state_get(struct lmx_pcall *pc)
              pc->call_id != NULL ? pc->call_id : "anthropic");
     snprintf(st->model, sizeof(st->model), "%s", pc->model != NULL ? pc->model : "");
     st->created = (json_int_t)time(NULL);
+    lmx_buf_init(&st->str, ANTH_EVENT_MAX);
     pc->state = st;
     return st;
 }
@@ -174,6 +178,8 @@ static void anth_release(struct lmx_pcall *pc)
     for (size_t i = 0; i < st->nblocks; i++)
         json_decref(st->blocks[i].input);
     lmx_free(st->blocks);
+    json_decref(st->env);
+    lmx_buf_release(&st->str);
     lmx_free(st);
     pc->state = NULL;
 }
@@ -1286,6 +1292,14 @@ out:
 /* ------------------------------------------------------------------------ */
 /* Streams */
 
+/* Drops the chunk envelope (id or model changed): the next chunk makes a new one. */
+static void env_reset(struct anth_state *st)
+{
+    json_decref(st->env);
+    st->env = NULL;
+    st->env_choice = NULL;
+}
+
 /* A delta object: the role goes in the first chunk of the stream. */
 static json_t *delta_new(const struct anth_state *st)
 {
@@ -1302,18 +1316,37 @@ static int emit(struct anth_state *st, json_t *delta, const char *finish)
     json_t *c;
     int rc;
 
-    if (delta != NULL)
-        c = json_pack("{s:s,s:s,s:I,s:s,s:[{s:i,s:o,s:s?}]}", "id", st->id, "object",
-                      "chat.completion.chunk", "created", st->created, "model", st->model,
-                      "choices", "index", 0, "delta", delta, "finish_reason", finish);
-    else
+    if (delta != NULL) {
+        /* one envelope per stream (id and model are fixed once message_start is read); the
+         * callback only borrows it, and each chunk gets a new delta object */
+        if (st->env == NULL) {
+            st->env = json_pack("{s:s,s:s,s:I,s:s,s:[{s:i,s:n,s:n}]}", "id", st->id, "object",
+                                "chat.completion.chunk", "created", st->created, "model",
+                                st->model, "choices", "index", 0, "delta", "finish_reason");
+            st->env_choice = json_array_get(json_object_get(st->env, "choices"), 0);
+        }
+        if (st->env == NULL) {
+            json_decref(delta);
+            return LMX_ENOMEM;
+        }
+        if (json_object_set_new(st->env_choice, "delta", delta) < 0 ||
+            json_object_set_new(st->env_choice, "finish_reason",
+                                finish != NULL ? json_string(finish) : json_null()) < 0)
+            return LMX_ENOMEM;
+        c = json_incref(st->env);
+    } else {
         c = json_pack("{s:s,s:s,s:I,s:s,s:[],s:o}", "id", st->id, "object", "chat.completion.chunk",
                       "created", st->created, "model", st->model, "choices", "usage",
                       usage_json(st->in, st->out, st->cache_read, st->cache_write));
+    }
     if (c == NULL)
         return LMX_ENOMEM;
     rc = st->cb(c, st->ud);
     json_decref(c);
+    if (st->env != NULL && (!lmx_json_unshared(st->env) ||
+                            !lmx_json_unshared(json_object_get(st->env, "choices")) ||
+                            !lmx_json_unshared(st->env_choice)))
+        env_reset(st); /* the callback kept a reference: the next chunk gets a new envelope */
     if (rc < 0) {
         st->cb_rc = rc;
         return rc;
@@ -1370,11 +1403,8 @@ static void update_usage(struct anth_state *st, const json_t *u)
 }
 
 /* The block at Anthropic index `idx`, made on first use; NULL for a bad index or no memory. */
-static struct anth_block *block_at(struct anth_state *st, const json_t *ev, bool create)
+static struct anth_block *block_at_idx(struct anth_state *st, json_int_t idx, bool create)
 {
-    const json_t *iv = json_object_get(ev, "index");
-    json_int_t idx = json_is_integer(iv) ? json_integer_value(iv) : -1;
-
     if (idx < 0 || idx >= ANTH_MAX_BLOCKS)
         return NULL;
     if ((size_t)idx >= st->nblocks) {
@@ -1391,6 +1421,13 @@ static struct anth_block *block_at(struct anth_state *st, const json_t *ev, bool
         st->nblocks = n;
     }
     return &st->blocks[idx];
+}
+
+static struct anth_block *block_at(struct anth_state *st, const json_t *ev, bool create)
+{
+    const json_t *iv = json_object_get(ev, "index");
+
+    return block_at_idx(st, json_is_integer(iv) ? json_integer_value(iv) : -1, create);
 }
 
 static int bad_event(struct anth_state *st, const char *what)
@@ -1505,9 +1542,8 @@ static int on_block_delta(struct anth_state *st, const json_t *ev)
     return 0; /* citations_delta and future kinds */
 }
 
-static int on_block_stop(struct anth_state *st, const json_t *ev)
+static int on_block_stop(struct anth_state *st, struct anth_block *b)
 {
-    struct anth_block *b = block_at(st, ev, false);
     struct lmx_buf args;
     int rc;
 
@@ -1554,12 +1590,11 @@ static int usage_chunk(struct anth_state *st)
     return rc;
 }
 
-static int on_message_delta(struct anth_state *st, const json_t *ev)
+/* message_delta, its usage read: the finish chunk when it has a stop_reason. */
+static int on_stop_reason(struct anth_state *st, const char *reason)
 {
-    const char *reason = sget(json_object_get(ev, "delta"), "stop_reason");
     const char *finish = map_stop(reason);
 
-    update_usage(st, json_object_get(ev, "usage"));
     if (reason == NULL)
         return 0;
     if (st->json_mode && st->ntools == 0 && strcmp(finish, "tool_calls") == 0)
@@ -1567,10 +1602,157 @@ static int on_message_delta(struct anth_state *st, const json_t *ev)
     return finish_chunk(st, finish);
 }
 
+static int on_message_delta(struct anth_state *st, const json_t *ev)
+{
+    update_usage(st, json_object_get(ev, "usage"));
+    return on_stop_reason(st, sget(json_object_get(ev, "delta"), "stop_reason"));
+}
+
 static int on_error_event(struct anth_state *st, const json_t *ev)
 {
     error_from(ev, 0, st->err);
     return LMX_EUPSTREAM;
+}
+
+/* update_usage over an unparsed usage object (o NULL: none). */
+static void update_usage_fast(struct anth_state *st, const char *o, size_t on)
+{
+    static const char *const keys[] = {"input_tokens", "output_tokens", "cache_read_input_tokens",
+                                       "cache_creation_input_tokens"};
+    json_int_t *dst[] = {&st->in, &st->out, &st->cache_read, &st->cache_write};
+    struct lmx_jval v[LMX_ARRAY_SIZE(keys)];
+
+    lmx_jfast_getv(o, on, keys, LMX_ARRAY_SIZE(keys), v);
+    for (size_t i = 0; i < LMX_ARRAY_SIZE(keys); i++) {
+        if (lmx_jfast_kind(v[i].v, v[i].n) == LMX_JK_INT) {
+            long long x = lmx_jfast_int(v[i].v, v[i].n);
+
+            *dst[i] = x > 0 ? x : 0;
+        }
+    }
+}
+
+/*
+ * The value span v as a C string in st->str, or NULL when it is not a string
+ * (sget's answer). *nomem is set when the copy cannot be made.
+ */
+static const char *fast_strv(struct anth_state *st, struct lmx_jval v, bool *nomem)
+{
+    if (lmx_jfast_kind(v.v, v.n) != LMX_JK_STRING)
+        return NULL;
+    if (lmx_jfast_str(v.v, v.n, &st->str) < 0) {
+        *nomem = true;
+        return NULL;
+    }
+    return st->str.data;
+}
+
+/* Member k of object o as fast_strv reads it. */
+static const char *fast_str(struct anth_state *st, const char *o, size_t on, const char *k,
+                            bool *nomem)
+{
+    const char *v;
+    size_t vn;
+
+    if (lmx_jfast_get(o, on, k, &v, &vn) != LMX_JK_STRING)
+        return NULL;
+    if (lmx_jfast_str(v, vn, &st->str) < 0) {
+        *nomem = true;
+        return NULL;
+    }
+    return st->str.data;
+}
+
+/*
+ * The common events, read without a parse: message_start, a text block's
+ * content_block_start, text_delta, content_block_stop, message_delta,
+ * message_stop, ping. Returns false for any other event or text that
+ * lmx_jfast_check declines (on_event then parses it); else true with *rc
+ * what the full path gives.
+ */
+static bool fast_event(struct anth_state *st, const char *data, size_t len, int *rc)
+{
+    enum { F_TYPE, F_INDEX, F_DELTA, F_BLOCK, F_MESSAGE, F_USAGE };
+    static const char *const keys[] = {"type",          "index",   "delta",
+                                       "content_block", "message", "usage"};
+    struct lmx_jval m[LMX_ARRAY_SIZE(keys)];
+    const char *type, *v, *o;
+    size_t vn, on;
+    json_int_t index;
+    bool nomem = false;
+
+    if (lmx_jfast_check(data, len) < 0)
+        return false;
+    lmx_jfast_getv(data, len, keys, LMX_ARRAY_SIZE(keys), m);
+    index = lmx_jfast_kind(m[F_INDEX].v, m[F_INDEX].n) == LMX_JK_INT
+                ? lmx_jfast_int(m[F_INDEX].v, m[F_INDEX].n)
+                : -1;
+    type = fast_strv(st, m[F_TYPE], &nomem);
+    if (type == NULL && !nomem)
+        return false; /* the SSE event name decides: rare */
+    *rc = 0;
+    if (nomem) {
+        *rc = LMX_ENOMEM;
+        return true;
+    }
+    if (strcmp(type, "error") == 0)
+        return false;
+    if (st->stopped)
+        return true; /* nothing follows message_stop */
+    if (strcmp(type, "content_block_delta") == 0) {
+        o = m[F_DELTA].v;
+        on = m[F_DELTA].n;
+        type = fast_str(st, o, on, "type", &nomem);
+        if (type == NULL || strcmp(type, "text_delta") != 0)
+            return !nomem ? false : (*rc = LMX_ENOMEM, true);
+        v = fast_str(st, o, on, "text", &nomem);
+        *rc = nomem ? LMX_ENOMEM : emit_text(st, v);
+    } else if (strcmp(type, "content_block_start") == 0) {
+        struct anth_block *b;
+
+        o = m[F_BLOCK].v;
+        on = m[F_BLOCK].n;
+        type = fast_str(st, o, on, "type", &nomem);
+        if (type == NULL || strcmp(type, "text") != 0)
+            return !nomem ? false : (*rc = LMX_ENOMEM, true);
+        b = block_at_idx(st, index, true);
+        if (b == NULL) {
+            *rc = bad_event(st, "content_block_start with a bad index");
+            return true;
+        }
+        json_decref(b->input);
+        memset(b, 0, sizeof(*b));
+        b->kind = K_TEXT;
+        v = fast_str(st, o, on, "text", &nomem);
+        *rc = nomem ? LMX_ENOMEM : emit_text(st, v);
+    } else if (strcmp(type, "content_block_stop") == 0) {
+        *rc = on_block_stop(st, block_at_idx(st, index, false));
+    } else if (strcmp(type, "message_start") == 0) {
+        o = m[F_MESSAGE].v;
+        on = m[F_MESSAGE].n;
+        if ((v = fast_str(st, o, on, "id", &nomem)) != NULL)
+            snprintf(st->id, sizeof(st->id), "%s", v);
+        if ((v = fast_str(st, o, on, "model", &nomem)) != NULL)
+            snprintf(st->model, sizeof(st->model), "%s", v);
+        if (nomem) {
+            *rc = LMX_ENOMEM;
+            return true;
+        }
+        env_reset(st);
+        if (lmx_jfast_get(o, on, "usage", &v, &vn) == LMX_JK_OBJECT)
+            update_usage_fast(st, v, vn);
+    } else if (strcmp(type, "message_delta") == 0) {
+        if (lmx_jfast_kind(m[F_USAGE].v, m[F_USAGE].n) == LMX_JK_OBJECT)
+            update_usage_fast(st, m[F_USAGE].v, m[F_USAGE].n);
+        v = fast_str(st, m[F_DELTA].v, m[F_DELTA].n, "stop_reason", &nomem);
+        *rc = nomem ? LMX_ENOMEM : on_stop_reason(st, v);
+    } else if (strcmp(type, "message_stop") == 0) {
+        st->stopped = true;
+        *rc = finish_chunk(st, "stop");
+        if (*rc == 0)
+            *rc = usage_chunk(st);
+    } /* ping and unknown events: nothing to send */
+    return true;
 }
 
 /* One SSE event of the stream (lmx_sse_event_cb). */
@@ -1584,6 +1766,8 @@ static int on_event(const char *event, size_t event_len, const char *data, size_
     LMX_UNUSED(event_len);
     if (len == 6 && memcmp(data, "[DONE]", 6) == 0)
         return 0;
+    if (fast_event(st, data, len, &rc))
+        return rc;
     ev = json_loadb(data, len, 0, NULL);
     if (!json_is_object(ev)) {
         json_decref(ev);
@@ -1604,13 +1788,14 @@ static int on_event(const char *event, size_t event_len, const char *data, size_
             snprintf(st->id, sizeof(st->id), "%s", sget(m, "id"));
         if (sget(m, "model") != NULL)
             snprintf(st->model, sizeof(st->model), "%s", sget(m, "model"));
+        env_reset(st);
         update_usage(st, json_object_get(m, "usage"));
     } else if (strcmp(type, "content_block_start") == 0) {
         rc = on_block_start(st, ev);
     } else if (strcmp(type, "content_block_delta") == 0) {
         rc = on_block_delta(st, ev);
     } else if (strcmp(type, "content_block_stop") == 0) {
-        rc = on_block_stop(st, ev);
+        rc = on_block_stop(st, block_at(st, ev, false));
     } else if (strcmp(type, "message_delta") == 0) {
         rc = on_message_delta(st, ev);
     } else if (strcmp(type, "message_stop") == 0) {

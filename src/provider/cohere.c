@@ -44,6 +44,9 @@ struct co_state {
     int ntools;
     long tool_key[CO_MAX_TOOLS]; /* Cohere's `index` of each tool call started */
     int cur_tool;
+    json_t *env;           /* the chunk envelope, reused: only delta and finish_reason change */
+    const char *env_model; /* the model it names */
+    struct lmx_buf str;    /* a string read by the fast event path */
     /* set for the duration of one feed */
     struct lmx_pcall *pc;
     lmx_chunk_cb cb;
@@ -549,6 +552,8 @@ static void state_free(struct co_state *st)
     if (st == NULL)
         return;
     lmx_sse_reader_release(&st->sse);
+    json_decref(st->env);
+    lmx_buf_release(&st->str);
     lmx_free(st);
 }
 
@@ -569,6 +574,7 @@ static int co_build(struct lmx_pcall *pc, struct lmx_upreq *out, struct lmx_perr
     if (st == NULL)
         return LMX_ENOMEM;
     lmx_sse_reader_init(&st->sse, CO_EVENT_MAX);
+    lmx_buf_init(&st->str, CO_EVENT_MAX);
     snprintf(st->id, sizeof(st->id), "chatcmpl-%s", pc->call_id != NULL ? pc->call_id : "cohere");
     st->created = (long long)lmx_wall_s();
     so = json_object_get(pc->req, "stream_options");
@@ -790,26 +796,50 @@ co_parse(struct lmx_pcall *pc, const char *body, size_t len, json_t **out, struc
 /* ------------------------------------------------------------------------ */
 /* Streams: typed SSE events -> OpenAI chunks */
 
-/* A new chunk with one choice; *delta gets its (empty) delta object. */
-static json_t *chunk_new(const struct co_state *st, json_t **delta)
+/*
+ * A chunk with one choice, its delta a new empty object (in *delta) and
+ * finish_reason null. The envelope is kept for the next chunk (the callback
+ * only borrows it): a reference to it is returned, and only delta and
+ * finish_reason ever change.
+ */
+static json_t *chunk_new(struct co_state *st, json_t **delta)
 {
-    json_t *c = json_pack("{s:s,s:s,s:I,s:s,s:[{s:i,s:{},s:n}]}", "id", st->id, "object",
-                          "chat.completion.chunk", "created", (json_int_t)st->created, "model",
-                          st->pc->model, "choices", "index", 0, "delta", "finish_reason");
+    json_t *ch, *d = json_object();
 
-    if (c != NULL)
-        *delta = json_object_get(json_array_get(json_object_get(c, "choices"), 0), "delta");
-    return c;
+    if (st->env == NULL || st->env_model != st->pc->model) {
+        json_decref(st->env);
+        st->env = json_pack("{s:s,s:s,s:I,s:s,s:[{s:i,s:n,s:n}]}", "id", st->id, "object",
+                            "chat.completion.chunk", "created", (json_int_t)st->created, "model",
+                            st->pc->model, "choices", "index", 0, "delta", "finish_reason");
+        st->env_model = st->pc->model;
+    }
+    ch = json_array_get(json_object_get(st->env, "choices"), 0);
+    if (st->env == NULL || d == NULL || json_object_set_new(ch, "delta", d) < 0 ||
+        json_object_set_new(ch, "finish_reason", json_null()) < 0) {
+        if (st->env == NULL)
+            json_decref(d);
+        return NULL;
+    }
+    *delta = d;
+    return json_incref(st->env);
 }
 
 static int emit(struct co_state *st, json_t *chunk)
 {
+    json_t *choices = json_object_get(st->env, "choices");
+    bool reused = chunk != NULL && chunk == st->env;
     int rc;
 
     if (chunk == NULL)
         return LMX_ENOMEM;
     rc = st->cb(chunk, st->ud);
     json_decref(chunk);
+    if (reused &&
+        (!lmx_json_unshared(st->env) || !lmx_json_unshared(choices) ||
+         !lmx_json_unshared(json_array_get(choices, 0)))) {
+        json_decref(st->env); /* the callback kept a reference: the next chunk gets a new one */
+        st->env = NULL;
+    }
     return rc;
 }
 
@@ -942,6 +972,63 @@ static int message_end(struct co_state *st, const json_t *ev)
     return emit(st, c);
 }
 
+/* The value span v as a C string in st->str; NULL when it is not a string. */
+static const char *fast_str(struct co_state *st, struct lmx_jval v, bool *nomem)
+{
+    if (lmx_jfast_kind(v.v, v.n) != LMX_JK_STRING)
+        return NULL;
+    if (lmx_jfast_str(v.v, v.n, &st->str) < 0) {
+        *nomem = true;
+        return NULL;
+    }
+    return st->str.data;
+}
+
+/*
+ * message-start, content-start, content-delta and content-end read without a
+ * parse. Returns false for other events or text lmx_jfast_check declines
+ * (on_event then parses it); else true with *rc what the full path gives.
+ */
+static bool fast_event(struct co_state *st, const char *data, size_t len, int *rc)
+{
+    static const char *const top[] = {"type", "delta"};
+    static const char *const texts[] = {"thinking", "text"};
+    struct lmx_jval m[2], t[2];
+    const char *type, *v, *o;
+    size_t on;
+    bool nomem = false;
+
+    if (lmx_jfast_check(data, len) < 0)
+        return false;
+    lmx_jfast_getv(data, len, top, 2, m);
+    type = fast_str(st, m[0], &nomem);
+    if (nomem) {
+        *rc = LMX_ENOMEM;
+        return true;
+    }
+    if (type == NULL)
+        return false; /* the SSE event name decides */
+    *rc = 0;
+    if (strcmp(type, "message-start") == 0 || strcmp(type, "content-start") == 0) {
+        *rc = start(st);
+    } else if (strcmp(type, "content-delta") == 0) {
+        lmx_jfast_get(m[1].v, m[1].n, "message", &o, &on);
+        lmx_jfast_get(o, on, "content", &o, &on);
+        lmx_jfast_getv(o, on, texts, 2, t);
+        if (lmx_jfast_kind(t[0].v, t[0].n) == LMX_JK_STRING) {
+            v = fast_str(st, t[0], &nomem);
+            *rc = nomem ? LMX_ENOMEM : delta_text(st, "reasoning_content", v);
+        } else {
+            v = fast_str(st, t[1], &nomem);
+            *rc = nomem ? LMX_ENOMEM : delta_text(st, "content", v);
+        }
+    } else if (strcmp(type, "tool-call-start") == 0 || strcmp(type, "tool-call-delta") == 0 ||
+               strcmp(type, "message-end") == 0 || strcmp(type, "error") == 0) {
+        return false;
+    } /* tool-plan-delta, citation-*, content-end, tool-call-end: nothing for the client */
+    return true;
+}
+
 static int
 on_event(const char *event, size_t event_len, const char *data, size_t data_len, void *ud)
 {
@@ -953,6 +1040,8 @@ on_event(const char *event, size_t event_len, const char *data, size_t data_len,
     LMX_UNUSED(event_len);
     if (st->finished)
         return 0;
+    if (fast_event(st, data, data_len, &rc))
+        return rc;
     ev = json_loadb(data, data_len, 0, NULL);
     if (!json_is_object(ev)) {
         json_decref(ev);

@@ -1408,31 +1408,45 @@ out:
 /* ------------------------------------------------------------------------ */
 /* Responses */
 
-/* OpenAI usage from usageMetadata, as LiteLLM computes it. */
-static json_t *usage_of(const json_t *um)
+/* The counts of a usageMetadata: int_of of each, and which members are there. */
+struct ucounts {
+    long long prompt, cand, thoughts, total, cached;
+    bool has_thoughts, has_total, has_cached;
+};
+
+static void ucounts_of(const json_t *um, struct ucounts *n)
 {
-    long long prompt = int_of(um, "promptTokenCount");
-    long long cand = int_of(um, "candidatesTokenCount");
-    long long thoughts = int_of(um, "thoughtsTokenCount");
-    long long total = int_of(um, "totalTokenCount");
+    n->prompt = int_of(um, "promptTokenCount");
+    n->cand = int_of(um, "candidatesTokenCount");
+    n->thoughts = int_of(um, "thoughtsTokenCount");
+    n->total = int_of(um, "totalTokenCount");
+    n->cached = int_of(um, "cachedContentTokenCount");
+    n->has_thoughts = json_object_get(um, "thoughtsTokenCount") != NULL;
+    n->has_total = json_object_get(um, "totalTokenCount") != NULL;
+    n->has_cached = json_object_get(um, "cachedContentTokenCount") != NULL;
+}
+
+/* OpenAI usage from usageMetadata counts, as LiteLLM computes it. */
+static json_t *usage_from(const struct ucounts *n)
+{
+    long long prompt = n->prompt, cand = n->cand, thoughts = n->thoughts, total = n->total;
     long long completion = cand;
     json_t *u;
 
     /* candidatesTokenCount excludes thoughts unless prompt + candidates already make the total */
     if (thoughts > 0 && prompt + cand != total)
         completion += thoughts;
-    if (json_object_get(um, "totalTokenCount") == NULL)
+    if (!n->has_total)
         total = prompt + completion;
     u = json_pack("{s:I, s:I, s:I}", "prompt_tokens", (json_int_t)prompt, "completion_tokens",
                   (json_int_t)completion, "total_tokens", (json_int_t)total);
     if (u == NULL)
         return NULL;
-    if (json_object_get(um, "cachedContentTokenCount") != NULL &&
+    if (n->has_cached &&
         set_new(u, "prompt_tokens_details",
-                json_pack("{s:I}", "cached_tokens",
-                          (json_int_t)int_of(um, "cachedContentTokenCount"))) < 0)
+                json_pack("{s:I}", "cached_tokens", (json_int_t)n->cached)) < 0)
         goto nomem;
-    if (json_object_get(um, "thoughtsTokenCount") != NULL &&
+    if (n->has_thoughts &&
         set_new(u, "completion_tokens_details",
                 json_pack("{s:I}", "reasoning_tokens", (json_int_t)thoughts)) < 0)
         goto nomem;
@@ -1440,6 +1454,14 @@ static json_t *usage_of(const json_t *um)
 nomem:
     json_decref(u);
     return NULL;
+}
+
+static json_t *usage_of(const json_t *um)
+{
+    struct ucounts n;
+
+    ucounts_of(um, &n);
+    return usage_from(&n);
 }
 
 /* Gemini finishReason -> OpenAI finish_reason (before the tool_calls rule). */
@@ -1671,8 +1693,11 @@ struct choice_state {
 struct lmx_gemini_stream {
     struct lmx_sse_reader sse;
     char model[256];
-    json_t *id;    /* stable for every chunk: the first responseId */
-    json_t *usage; /* the latest usageMetadata, translated */
+    json_t *id;        /* stable for every chunk: the first responseId */
+    struct ucounts un; /* the latest usageMetadata's counts (has_usage: one came) */
+    bool has_usage;
+    json_t *env;        /* the chunk envelope, reused: only its choices change */
+    struct lmx_buf str; /* a string read by the fast event path */
     json_int_t created;
     bool include_usage;
     bool any; /* a chunk went out */
@@ -1690,6 +1715,7 @@ int lmx_gemini_stream_new(struct lmx_gemini_stream **out, const char *model, boo
     if (s == NULL)
         return LMX_ENOMEM;
     lmx_sse_reader_init(&s->sse, EVENT_MAX);
+    lmx_buf_init(&s->str, EVENT_MAX);
     snprintf(s->model, sizeof(s->model), "%s", model != NULL ? model : "");
     s->created = (json_int_t)lmx_wall_s();
     s->include_usage = include_usage;
@@ -1703,7 +1729,8 @@ void lmx_gemini_stream_free(struct lmx_gemini_stream *s)
         return;
     lmx_sse_reader_release(&s->sse);
     json_decref(s->id);
-    json_decref(s->usage);
+    json_decref(s->env);
+    lmx_buf_release(&s->str);
     lmx_free(s);
 }
 
@@ -1725,15 +1752,36 @@ static int emit(struct lmx_gemini_stream *s, json_t *choices, json_t *usage)
             return oom(s->err);
         }
     }
-    chunk = json_pack("{s:O, s:s, s:I, s:s, s:o}", "id", s->id, "object", "chat.completion.chunk",
-                      "created", s->created, "model", s->model, "choices", choices);
-    if (chunk == NULL || (usage != NULL && json_object_set(chunk, "usage", usage) < 0)) {
-        json_decref(chunk);
-        return oom(s->err);
+    if (usage == NULL) {
+        /* delta chunks share one envelope (id and model never change once set); the
+         * callback only borrows it, and each chunk gets a new choices array */
+        if (s->env == NULL)
+            s->env = json_pack("{s:O, s:s, s:I, s:s, s:[]}", "id", s->id, "object",
+                               "chat.completion.chunk", "created", s->created, "model", s->model,
+                               "choices");
+        if (s->env == NULL) {
+            json_decref(choices);
+            return oom(s->err);
+        }
+        if (json_object_set_new(s->env, "choices", choices) < 0)
+            return oom(s->err);
+        chunk = json_incref(s->env);
+    } else {
+        chunk = json_pack("{s:O, s:s, s:I, s:s, s:o}", "id", s->id, "object",
+                          "chat.completion.chunk", "created", s->created, "model", s->model,
+                          "choices", choices);
+        if (chunk == NULL || json_object_set(chunk, "usage", usage) < 0) {
+            json_decref(chunk);
+            return oom(s->err);
+        }
     }
     s->any = true;
     rc = s->cb(chunk, s->ud);
     json_decref(chunk);
+    if (usage == NULL && !lmx_json_unshared(s->env)) {
+        json_decref(s->env); /* the callback kept a reference: the next chunk gets a new one */
+        s->env = NULL;
+    }
     return rc;
 }
 
@@ -1759,47 +1807,31 @@ static int emit_delta(struct lmx_gemini_stream *s, size_t i, json_t *delta, cons
     return emit(s, json_pack("[o]", choice), NULL);
 }
 
-static int stream_candidate(struct lmx_gemini_stream *s, const json_t *cand, size_t pos)
+/* Choice i's chunks from what its candidate says (c) and its finishReason (fr, may be NULL). */
+static int stream_cand(struct lmx_gemini_stream *s, size_t i, const char *fr, const struct cand *c)
 {
-    const json_t *idx = json_object_get(cand, "index");
-    size_t i = json_is_integer(idx) && json_integer_value(idx) >= 0
-                   ? (size_t)json_integer_value(idx)
-                   : pos;
-    const char *fr = json_string_value(json_object_get(cand, "finishReason"));
-    struct choice_state *cs;
-    struct cand c;
+    struct choice_state *cs = &s->ch[i];
     json_t *delta = NULL;
     int rc = 0;
 
-    if (i >= MAX_CHOICES)
-        return 0; /* more candidates than we track: not sent */
-    cs = &s->ch[i];
-    if (cs->finished)
-        return 0;
-    cand_init(&c);
-    rc = cand_read(&c, cand, true, cs->ncalls);
-    if (rc < 0) {
-        rc = oom(s->err);
-        goto out;
-    }
-    if (c.has_text || c.has_reasoning || json_array_size(c.calls) > 0) {
+    if (c->has_text || c->has_reasoning || json_array_size(c->calls) > 0) {
         delta = json_object();
         if (delta == NULL)
             goto nomem;
-        if (c.has_text || !cs->started) {
+        if (c->has_text || !cs->started) {
             if (set_new(delta, "content",
-                        c.has_text                     ? json_stringn(c.text.data, c.text.len)
-                        : json_array_size(c.calls) > 0 ? json_null()
-                                                       : json_string("")) < 0)
+                        c->has_text                      ? json_stringn(c->text.data, c->text.len)
+                        : json_array_size(c->calls) > 0 ? json_null()
+                                                        : json_string("")) < 0)
                 goto nomem;
         }
-        if (c.has_reasoning && set_new(delta, "reasoning_content",
-                                       json_stringn(c.reasoning.data, c.reasoning.len)) < 0)
+        if (c->has_reasoning && set_new(delta, "reasoning_content",
+                                        json_stringn(c->reasoning.data, c->reasoning.len)) < 0)
             goto nomem;
-        if (json_array_size(c.calls) > 0) {
-            if (json_object_set(delta, "tool_calls", c.calls) < 0)
+        if (json_array_size(c->calls) > 0) {
+            if (json_object_set(delta, "tool_calls", c->calls) < 0)
                 goto nomem;
-            cs->ncalls += json_array_size(c.calls);
+            cs->ncalls += json_array_size(c->calls);
         }
         rc = emit_delta(s, i, delta, NULL);
         delta = NULL;
@@ -1818,6 +1850,26 @@ nomem:
     rc = oom(s->err);
 out:
     json_decref(delta);
+    return rc;
+}
+
+static int stream_candidate(struct lmx_gemini_stream *s, const json_t *cand, size_t pos)
+{
+    const json_t *idx = json_object_get(cand, "index");
+    size_t i = json_is_integer(idx) && json_integer_value(idx) >= 0
+                   ? (size_t)json_integer_value(idx)
+                   : pos;
+    const char *fr = json_string_value(json_object_get(cand, "finishReason"));
+    struct cand c;
+    int rc;
+
+    if (i >= MAX_CHOICES)
+        return 0; /* more candidates than we track: not sent */
+    if (s->ch[i].finished)
+        return 0;
+    cand_init(&c);
+    rc = cand_read(&c, cand, true, s->ch[i].ncalls);
+    rc = rc < 0 ? oom(s->err) : stream_cand(s, i, fr, &c);
     cand_release(&c);
     return rc;
 }
@@ -1842,12 +1894,8 @@ static int stream_object(struct lmx_gemini_stream *s, const json_t *root)
             return oom(s->err);
     }
     if (json_is_object(um)) {
-        json_t *u = usage_of(um);
-
-        if (u == NULL)
-            return oom(s->err);
-        json_decref(s->usage);
-        s->usage = u;
+        ucounts_of(um, &s->un);
+        s->has_usage = true;
     }
     if (json_array_size(cands) == 0 &&
         json_is_string(json_object_get(json_object_get(root, "promptFeedback"), "blockReason")) &&
@@ -1859,6 +1907,147 @@ static int stream_object(struct lmx_gemini_stream *s, const json_t *root)
             return rc;
     }
     return 0;
+}
+
+/* ucounts_of over an unparsed usageMetadata; false when a count is a real (parse it then). */
+static bool ucounts_fast(const char *o, size_t on, struct ucounts *n)
+{
+    static const char *const keys[] = {"promptTokenCount", "candidatesTokenCount",
+                                       "thoughtsTokenCount", "totalTokenCount",
+                                       "cachedContentTokenCount"};
+    long long *dst[] = {&n->prompt, &n->cand, &n->thoughts, &n->total, &n->cached};
+    struct lmx_jval v[LMX_ARRAY_SIZE(keys)];
+
+    lmx_jfast_getv(o, on, keys, LMX_ARRAY_SIZE(keys), v);
+    for (size_t k = 0; k < LMX_ARRAY_SIZE(keys); k++) {
+        enum lmx_jkind kind = lmx_jfast_kind(v[k].v, v[k].n);
+
+        if (kind == LMX_JK_REAL)
+            return false;
+        *dst[k] = kind == LMX_JK_INT ? lmx_jfast_int(v[k].v, v[k].n) : 0;
+    }
+    n->has_thoughts = v[2].v != NULL;
+    n->has_total = v[3].v != NULL;
+    n->has_cached = v[4].v != NULL;
+    return true;
+}
+
+/* The parts array of an unparsed candidate (NULL, 0 when none). */
+static struct lmx_jval fast_parts(struct lmx_jval cand)
+{
+    struct lmx_jval content, parts;
+
+    lmx_jfast_get(cand.v, cand.n, "content", &content.v, &content.n);
+    lmx_jfast_get(content.v, content.n, "parts", &parts.v, &parts.n);
+    return parts;
+}
+
+/* cand_read over an unparsed candidate without function calls. */
+static int cand_read_fast(struct lmx_gemini_stream *s, struct cand *c, struct lmx_jval cand)
+{
+    static const char *const keys[] = {"text", "thought"};
+    struct lmx_jval parts = fast_parts(cand), p, m[2];
+    size_t pos = 0;
+
+    while (lmx_jfast_next(parts.v, parts.n, &pos, &p.v, &p.n)) {
+        struct lmx_buf *b;
+        bool thought;
+
+        lmx_jfast_getv(p.v, p.n, keys, 2, m);
+        if (lmx_jfast_kind(m[0].v, m[0].n) != LMX_JK_STRING)
+            continue;
+        if (lmx_jfast_str(m[0].v, m[0].n, &s->str) < 0)
+            return LMX_ENOMEM;
+        if (s->str.len == 0)
+            continue;
+        thought = lmx_jfast_kind(m[1].v, m[1].n) == LMX_JK_TRUE;
+        b = thought ? &c->reasoning : &c->text;
+        if (lmx_buf_append(b, s->str.data, s->str.len) < 0)
+            return LMX_ENOMEM;
+        if (thought)
+            c->has_reasoning = true;
+        else
+            c->has_text = true;
+    }
+    return 0;
+}
+
+/*
+ * An event whose candidates carry only text (the common case), read without
+ * a parse. Returns false for anything else (errors, function calls, no
+ * candidates, text lmx_jfast_check declines: on_event parses it then); else
+ * true with *rc what stream_object gives.
+ */
+static bool fast_event(struct lmx_gemini_stream *s, const char *data, size_t dlen, int *rc)
+{
+    enum { F_CANDS, F_USAGE, F_RID, F_ERROR };
+    static const char *const top[] = {"candidates", "usageMetadata", "responseId", "error"};
+    static const char *const ckeys[] = {"index", "finishReason"};
+    struct lmx_jval m[LMX_ARRAY_SIZE(top)], cand, part, ck[2];
+    struct ucounts un;
+    bool usage;
+    size_t pos = 0, ppos, n = 0;
+
+    if (lmx_jfast_check(data, dlen) < 0)
+        return false;
+    lmx_jfast_getv(data, dlen, top, LMX_ARRAY_SIZE(top), m);
+    if (m[F_ERROR].v != NULL || lmx_jfast_kind(m[F_CANDS].v, m[F_CANDS].n) != LMX_JK_ARRAY)
+        return false;
+    while (lmx_jfast_next(m[F_CANDS].v, m[F_CANDS].n, &pos, &cand.v, &cand.n)) {
+        struct lmx_jval parts = fast_parts(cand), fc;
+
+        if (lmx_jfast_kind(cand.v, cand.n) != LMX_JK_OBJECT)
+            return false;
+        for (ppos = 0; lmx_jfast_next(parts.v, parts.n, &ppos, &part.v, &part.n);)
+            if (lmx_jfast_get(part.v, part.n, "functionCall", &fc.v, &fc.n) != LMX_JK_NONE)
+                return false;
+        n++;
+    }
+    if (n == 0)
+        return false;
+    usage = lmx_jfast_kind(m[F_USAGE].v, m[F_USAGE].n) == LMX_JK_OBJECT;
+    if (usage && !ucounts_fast(m[F_USAGE].v, m[F_USAGE].n, &un))
+        return false;
+    *rc = 0;
+    if (s->id == NULL && lmx_jfast_kind(m[F_RID].v, m[F_RID].n) == LMX_JK_STRING) {
+        if (lmx_jfast_str(m[F_RID].v, m[F_RID].n, &s->str) < 0) {
+            *rc = oom(s->err);
+            return true;
+        }
+        if (s->str.len > 0 && (s->id = json_string(s->str.data)) == NULL) {
+            *rc = oom(s->err);
+            return true;
+        }
+    }
+    if (usage) {
+        s->un = un;
+        s->has_usage = true;
+    }
+    for (pos = 0, n = 0; lmx_jfast_next(m[F_CANDS].v, m[F_CANDS].n, &pos, &cand.v, &cand.n); n++) {
+        const char *fr = NULL;
+        size_t i = n;
+        struct cand c;
+
+        lmx_jfast_getv(cand.v, cand.n, ckeys, 2, ck);
+        if (lmx_jfast_kind(ck[0].v, ck[0].n) == LMX_JK_INT && lmx_jfast_int(ck[0].v, ck[0].n) >= 0)
+            i = (size_t)lmx_jfast_int(ck[0].v, ck[0].n);
+        if (i >= MAX_CHOICES || s->ch[i].finished)
+            continue;
+        cand_init(&c);
+        if (cand_read_fast(s, &c, cand) < 0 ||
+            (lmx_jfast_kind(ck[1].v, ck[1].n) == LMX_JK_STRING &&
+             lmx_jfast_str(ck[1].v, ck[1].n, &s->str) < 0))
+            *rc = oom(s->err);
+        else {
+            if (lmx_jfast_kind(ck[1].v, ck[1].n) == LMX_JK_STRING)
+                fr = s->str.data;
+            *rc = stream_cand(s, i, fr, &c);
+        }
+        cand_release(&c);
+        if (*rc < 0)
+            break;
+    }
+    return true;
 }
 
 static int on_event(const char *event, size_t elen, const char *data, size_t dlen, void *ud)
@@ -1873,6 +2062,8 @@ static int on_event(const char *event, size_t elen, const char *data, size_t dle
     LMX_UNUSED(elen);
     if (ws == dlen || strcmp(data + ws, "[DONE]") == 0)
         return 0;
+    if (fast_event(s, data, dlen, &rc))
+        return rc;
     root = load(data, dlen, JSON_DECODE_ANY, &nomem);
     if (nomem)
         return oom(s->err);
@@ -1937,8 +2128,8 @@ int lmx_gemini_stream_end(struct lmx_gemini_stream *s,
         if (s->ch[i].started && !s->ch[i].finished)
             rc = emit_delta(s, i, json_object(), s->ch[i].ncalls > 0 ? "tool_calls" : "stop");
     if (rc == 0 && s->include_usage && s->any) {
-        json_t *u = s->usage != NULL ? json_incref(s->usage)
-                                     : json_pack("{s:i, s:i, s:i}", "prompt_tokens", 0,
+        json_t *u = s->has_usage ? usage_from(&s->un)
+                                 : json_pack("{s:i, s:i, s:i}", "prompt_tokens", 0,
                                                  "completion_tokens", 0, "total_tokens", 0);
 
         rc = u != NULL ? emit(s, json_array(), u) : oom(err);

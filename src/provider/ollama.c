@@ -48,6 +48,9 @@ struct ol_state {
     bool started;
     bool done;
     int ntools;
+    json_t *env;           /* the chunk envelope, reused: only its choice's members change */
+    const char *env_model; /* the model it names */
+    struct lmx_buf str;    /* a string read by the fast line path */
     /* set for the duration of one feed */
     struct lmx_pcall *pc;
     lmx_chunk_cb cb;
@@ -586,6 +589,8 @@ static void state_free(struct ol_state *st)
     if (st == NULL)
         return;
     lmx_buf_release(&st->line);
+    json_decref(st->env);
+    lmx_buf_release(&st->str);
     lmx_free(st);
 }
 
@@ -614,6 +619,7 @@ static int ol_build(struct lmx_pcall *pc, struct lmx_upreq *out, struct lmx_perr
     if (st == NULL)
         return LMX_ENOMEM;
     lmx_buf_init(&st->line, OL_LINE_MAX);
+    lmx_buf_init(&st->str, OL_LINE_MAX);
     st->mode = pc->ep == LMX_EP_EMBEDDINGS                     ? OL_EMBED
                : pc->ep == LMX_EP_COMPLETIONS                  ? OL_TEXT
                : strcmp(pc->dep->provider, "ollama_chat") == 0 ? OL_CHAT
@@ -656,22 +662,28 @@ out:
 /* ------------------------------------------------------------------------ */
 /* Answers */
 
-static json_t *usage_of(const json_t *o)
+static json_t *usage_pc(long long p, long long c)
 {
-    long long p = lmx_json_int(json_object_get(o, "prompt_eval_count"));
-    long long c = lmx_json_int(json_object_get(o, "eval_count"));
-
     return json_pack("{s:I,s:I,s:I}", "prompt_tokens", (json_int_t)p, "completion_tokens",
                      (json_int_t)c, "total_tokens", (json_int_t)(p + c));
 }
 
-static const char *finish_of(const json_t *o, bool tools)
+static json_t *usage_of(const json_t *o)
 {
-    const char *r = json_string_value(json_object_get(o, "done_reason"));
+    return usage_pc(lmx_json_int(json_object_get(o, "prompt_eval_count")),
+                    lmx_json_int(json_object_get(o, "eval_count")));
+}
 
+static const char *finish_r(const char *r, bool tools)
+{
     if (tools)
         return "tool_calls";
     return r != NULL && strcmp(r, "length") == 0 ? "length" : "stop";
+}
+
+static const char *finish_of(const json_t *o, bool tools)
+{
+    return finish_r(json_string_value(json_object_get(o, "done_reason")), tools);
 }
 
 /* Ollama tool calls -> OpenAI's (ids made up unless Ollama sent some; arguments as text). */
@@ -849,32 +861,56 @@ ol_parse(struct lmx_pcall *pc, const char *body, size_t len, json_t **out, struc
 /* ------------------------------------------------------------------------ */
 /* Streams: NDJSON lines -> OpenAI chunks */
 
-/* A new chunk with one choice; *choice gets it (delta empty, or text "" for /completions). */
-static json_t *chunk_new(const struct ol_state *st, json_t **choice)
+/*
+ * A chunk with one choice, in *choice: delta a new empty object (or text ""
+ * for /completions), finish_reason null. The envelope is kept for the next
+ * chunk (the callback only borrows it): a reference to it is returned, and
+ * only the choice's delta, text and finish_reason ever change.
+ */
+static json_t *chunk_new(struct ol_state *st, json_t **choice)
 {
-    json_t *c;
+    json_t *ch;
 
-    if (st->mode == OL_TEXT)
-        c = json_pack("{s:s,s:s,s:I,s:s,s:[{s:s,s:i,s:n,s:n}]}", "id", st->id, "object",
-                      "text_completion", "created", (json_int_t)st->created, "model", st->pc->model,
-                      "choices", "text", "", "index", 0, "logprobs", "finish_reason");
-    else
-        c = json_pack("{s:s,s:s,s:I,s:s,s:[{s:i,s:{},s:n}]}", "id", st->id, "object",
-                      "chat.completion.chunk", "created", (json_int_t)st->created, "model",
-                      st->pc->model, "choices", "index", 0, "delta", "finish_reason");
-    if (c != NULL)
-        *choice = json_array_get(json_object_get(c, "choices"), 0);
-    return c;
+    if (st->env == NULL || st->env_model != st->pc->model) {
+        json_decref(st->env);
+        if (st->mode == OL_TEXT)
+            st->env = json_pack("{s:s,s:s,s:I,s:s,s:[{s:s,s:i,s:n,s:n}]}", "id", st->id,
+                                "object", "text_completion", "created", (json_int_t)st->created,
+                                "model", st->pc->model, "choices", "text", "", "index", 0,
+                                "logprobs", "finish_reason");
+        else
+            st->env = json_pack("{s:s,s:s,s:I,s:s,s:[{s:i,s:n,s:n}]}", "id", st->id, "object",
+                                "chat.completion.chunk", "created", (json_int_t)st->created,
+                                "model", st->pc->model, "choices", "index", 0, "delta",
+                                "finish_reason");
+        st->env_model = st->pc->model;
+    }
+    ch = json_array_get(json_object_get(st->env, "choices"), 0);
+    if (ch == NULL ||
+        json_object_set_new(ch, st->mode == OL_TEXT ? "text" : "delta",
+                            st->mode == OL_TEXT ? json_string("") : json_object()) < 0 ||
+        json_object_set_new(ch, "finish_reason", json_null()) < 0)
+        return NULL;
+    *choice = ch;
+    return json_incref(st->env);
 }
 
 static int emit(struct ol_state *st, json_t *chunk)
 {
+    json_t *choices = json_object_get(st->env, "choices");
+    bool reused = chunk != NULL && chunk == st->env;
     int rc;
 
     if (chunk == NULL)
         return LMX_ENOMEM;
     rc = st->cb(chunk, st->ud);
     json_decref(chunk);
+    if (reused &&
+        (!lmx_json_unshared(st->env) || !lmx_json_unshared(choices) ||
+         !lmx_json_unshared(json_array_get(choices, 0)))) {
+        json_decref(st->env); /* the callback kept a reference: the next chunk gets a new one */
+        st->env = NULL;
+    }
     return rc;
 }
 
@@ -913,15 +949,15 @@ static int text_chunk(struct ol_state *st, const char *key, const char *s)
     return emit(st, c);
 }
 
-static int done_line(struct ol_state *st, const json_t *o)
+/* The done line: finish chunk (finish_reason `finish`), then usage when asked for. */
+static int done_line_v(struct ol_state *st, const char *finish, long long prompt, long long eval)
 {
     json_t *ch, *c;
     int rc;
 
     st->done = true;
     c = chunk_new(st, &ch);
-    if (c != NULL &&
-        json_object_set_new(ch, "finish_reason", json_string(finish_of(o, st->ntools > 0))) < 0) {
+    if (c != NULL && json_object_set_new(ch, "finish_reason", json_string(finish)) < 0) {
         json_decref(c);
         c = NULL;
     }
@@ -930,8 +966,85 @@ static int done_line(struct ol_state *st, const json_t *o)
         return rc;
     c = json_pack("{s:s,s:s,s:I,s:s,s:[],s:o}", "id", st->id, "object",
                   st->mode == OL_TEXT ? "text_completion" : "chat.completion.chunk", "created",
-                  (json_int_t)st->created, "model", st->pc->model, "choices", "usage", usage_of(o));
+                  (json_int_t)st->created, "model", st->pc->model, "choices", "usage",
+                  usage_pc(prompt, eval));
     return emit(st, c);
+}
+
+static int done_line(struct ol_state *st, const json_t *o)
+{
+    return done_line_v(st, finish_of(o, st->ntools > 0),
+                       lmx_json_int(json_object_get(o, "prompt_eval_count")),
+                       lmx_json_int(json_object_get(o, "eval_count")));
+}
+
+/* The value span v as a C string in st->str; NULL when it is not a string. */
+static const char *fast_str(struct ol_state *st, struct lmx_jval v, bool *nomem)
+{
+    if (lmx_jfast_kind(v.v, v.n) != LMX_JK_STRING)
+        return NULL;
+    if (lmx_jfast_str(v.v, v.n, &st->str) < 0) {
+        *nomem = true;
+        return NULL;
+    }
+    return st->str.data;
+}
+
+/* A token count as lmx_json_int reads it; false for a real (the full path decides). */
+static bool fast_count(struct lmx_jval v, long long *out)
+{
+    enum lmx_jkind k = lmx_jfast_kind(v.v, v.n);
+
+    *out = k == LMX_JK_INT ? lmx_jfast_int(v.v, v.n) : 0;
+    return k != LMX_JK_REAL;
+}
+
+/*
+ * A line with text (and the done line) read without a parse. Returns false
+ * for errors, tool calls, or text lmx_jfast_check declines (on_line then
+ * parses it); else true with *rc what the full path gives.
+ */
+static bool fast_line(struct ol_state *st, const char *p, size_t n, int *rc)
+{
+    enum { F_ERROR, F_MESSAGE, F_DONE, F_REASON, F_PROMPT, F_EVAL };
+    static const char *const top[] = {"error",         "message",           "done",
+                                      "done_reason",   "prompt_eval_count", "eval_count"};
+    enum { M_THINKING, M_TEXT, M_TOOLS };
+    static const char *const chat[] = {"thinking", "content", "tool_calls"};
+    static const char *const gen[] = {"thinking", "response", "tool_calls"};
+    struct lmx_jval m[LMX_ARRAY_SIZE(top)], g[3];
+    long long prompt = 0, eval = 0;
+    bool done, nomem = false;
+    const char *v;
+
+    if (lmx_jfast_check(p, n) < 0)
+        return false;
+    lmx_jfast_getv(p, n, top, LMX_ARRAY_SIZE(top), m);
+    if (m[F_ERROR].v != NULL)
+        return false;
+    if (st->mode == OL_CHAT)
+        lmx_jfast_getv(m[F_MESSAGE].v, m[F_MESSAGE].n, chat, 3, g);
+    else
+        lmx_jfast_getv(p, n, gen, 3, g);
+    if (st->mode == OL_CHAT && lmx_jfast_kind(g[M_TOOLS].v, g[M_TOOLS].n) == LMX_JK_ARRAY)
+        return false;
+    done = lmx_jfast_kind(m[F_DONE].v, m[F_DONE].n) == LMX_JK_TRUE;
+    if (done && (!fast_count(m[F_PROMPT], &prompt) || !fast_count(m[F_EVAL], &eval)))
+        return false;
+    *rc = start(st);
+    if (*rc == 0 && st->mode != OL_TEXT) {
+        v = fast_str(st, g[M_THINKING], &nomem);
+        *rc = nomem ? LMX_ENOMEM : text_chunk(st, "reasoning_content", v);
+    }
+    if (*rc == 0) {
+        v = fast_str(st, g[M_TEXT], &nomem);
+        *rc = nomem ? LMX_ENOMEM : text_chunk(st, "content", v);
+    }
+    if (*rc == 0 && done) {
+        v = fast_str(st, m[F_REASON], &nomem);
+        *rc = nomem ? LMX_ENOMEM : done_line_v(st, finish_r(v, st->ntools > 0), prompt, eval);
+    }
+    return true;
 }
 
 static int on_line(struct ol_state *st, const char *p, size_t n)
@@ -947,6 +1060,8 @@ static int on_line(struct ol_state *st, const char *p, size_t n)
     }
     if (n == 0 || st->done)
         return 0;
+    if (fast_line(st, p, n, &rc))
+        return rc;
     o = json_loadb(p, n, 0, NULL);
     if (!json_is_object(o)) {
         json_decref(o);

@@ -69,6 +69,67 @@ const char *lmx_json_str(const json_t *o, const char *k);
 long long lmx_json_int(const json_t *v);
 
 /*
+ * Reading a small JSON object (a stream event) without a parse.
+ *
+ * lmx_jfast_check accepts text only when json_loadb(text, n, 0) would parse it
+ * and give the same values the readers below report: one object, strictly
+ * valid (UTF-8, escapes, numbers), keys without escapes, integers of at most
+ * 18 digits, short reals, nesting up to 32 levels. Anything else is declined
+ * and the caller parses in full, so a fast path never changes an answer.
+ * The readers take value spans ([v, v + vn)) inside checked text.
+ */
+enum lmx_jkind {
+    LMX_JK_NONE, /* no such member */
+    LMX_JK_STRING,
+    LMX_JK_OBJECT,
+    LMX_JK_ARRAY,
+    LMX_JK_TRUE,
+    LMX_JK_FALSE,
+    LMX_JK_NULL,
+    LMX_JK_INT,
+    LMX_JK_REAL,
+};
+
+/* Returns 0 when text[0..n) is such an object, LMX_DECLINED otherwise. */
+int lmx_jfast_check(const char *text, size_t n);
+/*
+ * The value of member `key` of the object span o (white space may lead, so
+ * the checked text itself is one); the last one when the key repeats, as
+ * jansson keeps it. Returns its kind (LMX_JK_NONE: absent or o not an
+ * object, and then *v = NULL, *vn = 0).
+ */
+enum lmx_jkind lmx_jfast_get(const char *o, size_t on, const char *key, const char **v,
+                             size_t *vn);
+/* A value span; v NULL when absent. */
+struct lmx_jval {
+    const char *v;
+    size_t n;
+};
+
+/* lmx_jfast_get of several keys in one walk: out[i] is the value of keys[i]. */
+void lmx_jfast_getv(const char *o, size_t on, const char *const *keys, size_t nkeys,
+                    struct lmx_jval *out);
+/*
+ * Nobody else holds v (its one reference is the caller's): an object a
+ * stream reuses from chunk to chunk may be changed only then.
+ */
+bool lmx_json_unshared(const json_t *v);
+/* The kind of a value span (LMX_JK_NONE for NULL). */
+enum lmx_jkind lmx_jfast_kind(const char *v, size_t vn);
+/* The value of an LMX_JK_INT span (0 for any other). */
+long long lmx_jfast_int(const char *v, size_t vn);
+/*
+ * Empties b and fills it with the decoded LMX_JK_STRING span v, NUL-terminated
+ * (b->data is never NULL after success). Returns 0 or a buffer error.
+ */
+int lmx_jfast_str(const char *v, size_t vn, struct lmx_buf *b);
+/*
+ * The next element of the array span a: *pos is 0 before the first call.
+ * Returns true and fills *v, *vn; false after the last.
+ */
+bool lmx_jfast_next(const char *a, size_t an, size_t *pos, const char **v, size_t *vn);
+
+/*
  * The call's parameters: the client's body, plus the deployment's
  * litellm_params as defaults (LiteLLM passes them as call arguments), minus
  * additional_drop_params. A new reference, or NULL when out of memory.
