@@ -18,13 +18,18 @@
  * writer), and the dialect interface has no way to suspend a request. The
  * read connection is separate from the writer's so the two never share a
  * handle or a lock.
+ *
+ * The database opens at its first use, not at start (ensure_db): idle memory
+ * and start-up time stay as if there were no store until a response is kept.
  */
 #include "core/lmx.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdatomic.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -67,7 +72,10 @@ static struct {
     uint64_t seq;
     struct lmx_respstore_stats st;
 
-    atomic_bool persistent; /* changed only by open and close */
+    atomic_bool persistent; /* the database is open (at first use, see ensure_db) */
+    char *path;             /* set by open: the database to open at first use */
+    bool failed;            /* opening it failed: memory only from then on */
+    pthread_mutex_t omu;    /* the first use's open */
     sqlite3 *wdb;
     sqlite3 *rdb;
     sqlite3_stmt *rd_stmt;
@@ -81,6 +89,7 @@ static struct {
     bool stopping;
 } S = {
     .mu = PTHREAD_MUTEX_INITIALIZER,
+    .omu = PTHREAD_MUTEX_INITIALIZER,
     .rmu = PTHREAD_MUTEX_INITIALIZER,
     .qmu = PTHREAD_MUTEX_INITIALIZER,
     .qcv = PTHREAD_COND_INITIALIZER,
@@ -467,7 +476,8 @@ static void db_close_all(void)
     S.wdb = NULL;
 }
 
-int lmx_respstore_open(const char *path)
+/* Opens the database and starts the writer (the first use after open). Caller holds omu. */
+static int db_open(const char *path)
 {
     static const char setup[] = "PRAGMA journal_mode=WAL;"
                                 "PRAGMA synchronous=NORMAL;"
@@ -477,10 +487,6 @@ int lmx_respstore_open(const char *path)
                                 " created_at INTEGER NOT NULL)";
     const char *what = "open";
 
-    if (path == NULL)
-        return 0;
-    if (S.persistent)
-        return LMX_EINTERNAL;
     if (sqlite3_open_v2(path, &S.wdb, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
         SQLITE_OK)
         goto fail;
@@ -511,6 +517,53 @@ fail:
     return LMX_EIO;
 }
 
+/*
+ * The database, opened at its first use (a response stored, or a miss in
+ * memory read from disk), not at start: a process that never stores a
+ * response never loads SQLite's pages or starts the writer thread. Returns
+ * whether it is open; a failure is logged once and leaves memory only.
+ */
+static bool ensure_db(void)
+{
+    if (atomic_load(&S.persistent))
+        return true;
+    if (S.path == NULL)
+        return false;
+    pthread_mutex_lock(&S.omu);
+    if (!atomic_load(&S.persistent) && !S.failed && S.path != NULL && db_open(S.path) < 0)
+        S.failed = true;
+    pthread_mutex_unlock(&S.omu);
+    return atomic_load(&S.persistent);
+}
+
+int lmx_respstore_open(const char *path)
+{
+    char dir[4096];
+    const char *slash;
+
+    if (path == NULL)
+        return 0;
+    if (S.path != NULL || S.persistent)
+        return LMX_EINTERNAL;
+    /* cheap checks now, so a wrong path is reported at start; SQLite opens at first use */
+    slash = strrchr(path, '/');
+    snprintf(dir, sizeof(dir), "%.*s", slash != NULL ? (int)(slash - path) : 1,
+             slash != NULL ? path : ".");
+    if (dir[0] == '\0')
+        snprintf(dir, sizeof(dir), "/");
+    if (access(dir, W_OK | X_OK) != 0) {
+        lmx_error("response store: cannot use '%s' (directory not writable); responses are "
+                  "kept in memory only",
+                  path);
+        return LMX_EIO;
+    }
+    S.path = lmx_strdup(path);
+    if (S.path == NULL)
+        return LMX_ENOMEM;
+    S.failed = false;
+    return 0;
+}
+
 void lmx_respstore_close(void)
 {
     if (S.persistent) {
@@ -524,6 +577,9 @@ void lmx_respstore_close(void)
         pthread_mutex_unlock(&S.rmu);
         S.persistent = false;
     }
+    lmx_free(S.path);
+    S.path = NULL;
+    S.failed = false;
     pthread_mutex_lock(&S.mu);
     map_clear();
     memset(&S.st, 0, sizeof(S.st));
@@ -547,7 +603,7 @@ int lmx_respstore_put(const char *id, const char *json, size_t len)
     pthread_mutex_unlock(&S.mu);
     if (err < 0)
         return err;
-    if (S.persistent)
+    if (ensure_db())
         queue_op(OP_PUT, id, json, len, seq); /* a dropped write is counted and logged */
     return 0;
 }
@@ -572,7 +628,7 @@ char *lmx_respstore_get(const char *id, size_t *len)
         goto out;
     }
     pthread_mutex_unlock(&S.mu);
-    if (!S.persistent)
+    if (!ensure_db())
         goto out;
     found = disk_read(id, &out, &n);
     if (found <= 0)
@@ -601,22 +657,23 @@ out:
 int lmx_respstore_delete(const char *id)
 {
     struct rs_entry *e;
-    bool existed = false;
+    bool existed = false, disk;
     uint64_t seq;
     char *body = NULL;
     size_t n;
 
     if (id == NULL || id[0] == '\0')
         return LMX_ENOTFOUND;
+    disk = ensure_db();
     pthread_mutex_lock(&S.mu);
     e = map_find(id);
     if (e != NULL) {
         existed = e->body != NULL;
-        if (!S.persistent && existed)
+        if (!disk && existed)
             map_remove(map_slot(id));
     }
     pthread_mutex_unlock(&S.mu);
-    if (!S.persistent || (e != NULL && !existed)) /* a tombstone: already being deleted */
+    if (!disk || (e != NULL && !existed)) /* a tombstone: already being deleted */
         return existed ? 0 : LMX_ENOTFOUND;
     if (e == NULL) {
         existed = disk_read(id, &body, &n) > 0;

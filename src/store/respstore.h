@@ -26,9 +26,11 @@
 
 /*
  * Adds persistence in the SQLite file `path` (created with its table when
- * absent) and starts the writer thread; NULL keeps the store in memory only.
- * Returns 0, LMX_EIO when the database cannot be opened or set up (logged;
- * the store stays memory-only), LMX_ENOMEM, or LMX_EINTERNAL when already open.
+ * absent); NULL keeps the store in memory only. The database is opened and
+ * the writer thread started at the first use, not here; a failure then is
+ * logged and leaves the store memory-only. Returns 0, LMX_EIO when the
+ * file's directory is not writable (logged; memory only), LMX_ENOMEM, or
+ * LMX_EINTERNAL when already open.
  */
 int lmx_respstore_open(const char *path);
 
