@@ -178,7 +178,7 @@ static const struct lmx__provider providers[] = {
     {"gdc", C, 0, NULL, NULL, NULL, NULL},
 
     /* native families (PROVIDERS.md part 1): their own wire format, auth or URL scheme */
-    {"azure_text", N, 0, NULL, "AZURE_API_KEY AZURE_OPENAI_API_KEY", "AZURE_API_BASE", NULL},
+    {"azure_text", LMX__P_AZURE, 0, NULL, "AZURE_API_KEY AZURE_OPENAI_API_KEY", "AZURE_API_BASE", NULL}, /* served: provider/azure_text.c */
     {"azure_ai", C, 0, NULL, "AZURE_AI_API_KEY", "AZURE_AI_API_BASE", NULL}, /* served: provider/compat.c */
     {"anthropic", C, 0, "https://api.anthropic.com", "ANTHROPIC_API_KEY", "ANTHROPIC_API_BASE ANTHROPIC_BASE_URL", NULL}, /* served by provider/anthropic.c */
     {"anthropic_text", N, 0, NULL, "ANTHROPIC_API_KEY", "ANTHROPIC_API_BASE ANTHROPIC_BASE_URL", NULL},
@@ -204,14 +204,14 @@ static const struct lmx__provider providers[] = {
     {"predibase", C, 0, "https://serving.app.predibase.com", "PREDIBASE_API_KEY", "PREDIBASE_API_BASE", NULL},
     {"triton", C, 0, NULL, NULL, NULL, NULL},
     {"github_copilot", N, 0, NULL, NULL, NULL, NULL},
-    {"datarobot", N, 0, NULL, "DATAROBOT_API_KEY", NULL, NULL},
+    {"datarobot", C, 0, "https://app.datarobot.com", "DATAROBOT_API_KEY", NULL, NULL}, /* served: provider/datarobot.c */
     {"chatgpt", N, 0, NULL, NULL, NULL, NULL},
     {"manus", N, 0, NULL, NULL, NULL, NULL},
     /* smaller native adapters (1.4) and legacy prefixes */
-    {"nlp_cloud", N, 0, NULL, "NLP_CLOUD_API_KEY", NULL, NULL},
-    {"gigachat", N, 0, NULL, "GIGACHAT_CREDENTIALS", NULL, NULL},
+    {"nlp_cloud", C, 0, "https://api.nlpcloud.io/v1/gpu", "NLP_CLOUD_API_KEY", NULL, NULL}, /* served: provider/nlp_cloud.c */
+    {"gigachat", C, 0, "https://gigachat.devices.sberbank.ru/api/v1", "GIGACHAT_CREDENTIALS GIGACHAT_API_KEY", "GIGACHAT_API_BASE", NULL}, /* served: provider/gigachat.c */
     {"sap", N, 0, NULL, NULL, NULL, NULL},
-    {"bytez", N, 0, NULL, "BYTEZ_API_KEY", NULL, NULL},
+    {"bytez", C, 0, "https://api.bytez.com/models/v2", "BYTEZ_API_KEY", NULL, NULL}, /* served: provider/bytez.c */
     {"deepgram", N, 0, NULL, "DEEPGRAM_API_KEY", NULL, NULL},
     {"elevenlabs", N, 0, NULL, "ELEVENLABS_API_KEY", NULL, NULL},
     {"aws_polly", N, 0, NULL, NULL, NULL, NULL},

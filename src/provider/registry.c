@@ -26,6 +26,11 @@
 #include "provider/sagemaker.h"
 #include "provider/vertex.h"
 #include "provider/watsonx.h"
+#include "provider/gigachat.h"
+#include "provider/azure_text.h"
+#include "provider/nlp_cloud.h"
+#include "provider/datarobot.h"
+#include "provider/bytez.h"
 
 /* clang-format off */
 static const struct lmx_provider_entry families[] = {
@@ -51,6 +56,11 @@ static const struct lmx_provider_entry families[] = {
     {"triton", &lmx_provider_triton_ops},
     {"replicate", &lmx_provider_replicate_ops},
     {"oci", &lmx_provider_oci_ops},
+    {"gigachat", &lmx_provider_gigachat_ops},
+    {"azure_text", &lmx_provider_azure_text_ops},
+    {"nlp_cloud", &lmx_provider_nlp_cloud_ops},
+    {"datarobot", &lmx_provider_datarobot_ops},
+    {"bytez", &lmx_provider_bytez_ops},
     {NULL, NULL},
 };
 /* clang-format on */

@@ -24,6 +24,10 @@ bool mock_sagemaker_route(struct mock_worker *w, struct lmx_http_req *req);
 bool mock_tgi_route(struct mock_worker *w, struct lmx_http_req *req);
 bool mock_replicate_route(struct mock_worker *w, struct lmx_http_req *req);
 bool mock_oci_route(struct mock_worker *w, struct lmx_http_req *req);
+bool mock_gigachat_route(struct mock_worker *w, struct lmx_http_req *req);
+bool mock_nlp_cloud_route(struct mock_worker *w, struct lmx_http_req *req);
+bool mock_datarobot_route(struct mock_worker *w, struct lmx_http_req *req);
+bool mock_bytez_route(struct mock_worker *w, struct lmx_http_req *req);
 
 /* clang-format off */
 static const mock_family_fn families[] = {
@@ -42,6 +46,10 @@ static const mock_family_fn families[] = {
     mock_media_route,
     mock_replicate_route,
     mock_oci_route,
+    mock_gigachat_route,
+    mock_nlp_cloud_route,
+    mock_datarobot_route,
+    mock_bytez_route,
     NULL,
 };
 /* clang-format on */
