@@ -99,7 +99,7 @@ if [ "${BENCH_NO_BUILD:-0}" != 1 ]; then
         { cat "$TMP/cmake.log" >&2; exit 1; }
     cmake --build "$BUILD" -j"$(nproc)" --target llmux-load >>"$TMP/cmake.log" 2>&1 ||
         { cat "$TMP/cmake.log" >&2; exit 1; }
-    for t in llmux-mock llmux; do
+    for t in llmux-mock llmux llmux-bench-route llmux-bench-translate; do
         cmake --build "$BUILD" -j"$(nproc)" --target "$t" >>"$TMP/cmake.log" 2>&1 ||
             log "warning: cannot build $t (see below)"
     done
