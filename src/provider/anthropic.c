@@ -231,7 +231,7 @@ static int part_cache_control(const json_t *part, json_t *block)
 /*
  * An image_url (or file_data) URL as a block: a base64 data: URL gives a
  * base64 source (an application/pdf one a document block), an http(s) URL a
- * url source. Returns 0 and *out (new), or LMX_EBADREQ / LMX_ENOMEM with err.
+ * url source (a document when its path ends in .pdf). Returns 0 and *out (new), or LMX_EBADREQ / LMX_ENOMEM with err.
  */
 static int url_block(const char *url, const char *param, json_t **out, struct lmx_perr *err)
 {
@@ -252,7 +252,12 @@ static int url_block(const char *url, const char *param, json_t **out, struct lm
                       mlen == 15 && memcmp(mime, "application/pdf", 15) == 0 ? "document" : "image",
                       "source", "type", "base64", "media_type", mime, mlen, "data", comma + 1);
     } else if (strncmp(url, "http://", 7) == 0 || strncmp(url, "https://", 8) == 0) {
-        *out = json_pack("{s:s,s:{s:s,s:s}}", "type", "image", "source", "type", "url", "url", url);
+        /* a URL whose path ends in .pdf is a document, as LiteLLM reads it */
+        size_t plen = strcspn(url, "?#");
+        bool pdf = plen > 4 && strncasecmp(url + plen - 4, ".pdf", 4) == 0;
+
+        *out = json_pack("{s:s,s:{s:s,s:s}}", "type", pdf ? "document" : "image", "source", "type",
+                         "url", "url", url);
     } else {
         return lmx_perr_bad(err, param,
                             "anthropic needs an http(s) or base64 data: URL for images");
