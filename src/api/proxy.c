@@ -541,7 +541,9 @@ static int start_client_stream(struct lmx_call *c)
 
     call_headers(c, &hs);
     lmx__hdrset_add(&hs, "Content-Type", "%s",
-                    c->dialect != NULL ? c->dialect->stream_content_type : "text/event-stream");
+                    c->dc.path_array   ? "application/json"
+                    : c->dialect != NULL ? c->dialect->stream_content_type
+                                         : "text/event-stream");
     lmx__hdrset_add(&hs, "Cache-Control", "%s", "no-cache");
     if (lmx_http_res_begin(c->req, 200, hs.h, hs.n, -1) < 0)
         return LMX_ECLIENT;
@@ -2385,6 +2387,12 @@ static int dialect_in(struct lmx_call *c, const char *path_model, bool path_stre
     c->dc.ops = c->dialect;
     c->dc.path_model = path_model;
     c->dc.path_stream = path_stream;
+    if (path_stream && strcmp(c->dialect->name, "gemini") == 0) {
+        /* Google streams a JSON array unless the client asks for alt=sse */
+        const char *alt = lmx_http_req_query(c->req, "alt");
+
+        c->dc.path_array = alt == NULL || strcmp(alt, "sse") != 0;
+    }
     c->dc.call_id = c->call_id;
     c->dc.created = (int64_t)lmx_wall_s();
     if (c->dialect == &lmx_dialect_responses) {

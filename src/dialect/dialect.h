@@ -31,6 +31,7 @@ struct lmx_dcall {
     const struct lmx_dialect_ops *ops;
     const char *path_model; /* the model named by the path (Gemini), else NULL */
     bool path_stream;       /* the path asked for a stream (Gemini :streamGenerateContent) */
+    bool path_array;        /* ... without alt=sse: Google's JSON-array framing, not SSE */
     bool stream;            /* set by `request`: the client wants a stream */
     const char *model;      /* the model name as the client gave it (set by the proxy after `request`) */
     const char *call_id;    /* the call's id: a stable seed for ids the dialect makes up */

@@ -865,6 +865,7 @@ struct gchoice {
 struct gstate {
     bool include_thoughts; /* the request asked for thought parts */
     bool final_sent;       /* the event with finishReason and usageMetadata went out */
+    size_t sent;           /* events sent (JSON-array framing: a ',' before all but the first) */
     char *response_id;     /* the first chunk's id */
     json_t *usage;         /* the latest canonical usage */
     size_t gen_ids;        /* ids made up for calls that came without one */
@@ -1179,18 +1180,26 @@ out:
 /* ------------------------------------------------------------------------ */
 /* Streams */
 
-/* Appends one `data: {...}\r\n\r\n` event; on failure out is as it was. */
-static int put_event(struct lmx_buf *out, const json_t *ev)
+/*
+ * Appends one event: `data: {...}\r\n\r\n` with alt=sse, else an element of
+ * the JSON array Google streams without it ("[{...}", ",\r\n{...}", the "]"
+ * in stream_end). On failure out is as it was.
+ */
+static int put_event(struct lmx_dcall *dc, struct lmx_buf *out, const json_t *ev)
 {
+    struct gstate *st = dc->state;
     size_t mark = out->len;
-    int rc = lmx_buf_puts(out, "data: ");
+    bool first = st == NULL || st->sent == 0;
+    int rc = lmx_buf_puts(out, !dc->path_array ? "data: " : first ? "[" : ",\r\n");
 
     if (rc == 0)
         rc = put_json(out, ev);
-    if (rc == 0)
+    if (rc == 0 && !dc->path_array)
         rc = lmx_buf_puts(out, "\r\n\r\n");
     if (rc < 0)
         buf_truncate(out, mark);
+    else if (st != NULL)
+        st->sent++;
     return rc;
 }
 
@@ -1307,7 +1316,7 @@ static int final_event(struct lmx_dcall *dc, struct gstate *st, struct lmx_buf *
         goto out;
     if (set_tail(ev, model_version(dc, NULL), st->response_id) < 0)
         goto out;
-    rc = put_event(out, ev);
+    rc = put_event(dc, out, ev);
     if (rc == 0)
         st->final_sent = true;
 out:
@@ -1403,7 +1412,7 @@ static int gemini_stream_chunk(struct lmx_dcall *dc, const json_t *chunk, struct
         ev = json_pack("{s:O}", "candidates", cands);
         if (ev == NULL || set_tail(ev, model_version(dc, chunk), st->response_id) < 0)
             goto out;
-        rc = put_event(out, ev);
+        rc = put_event(dc, out, ev);
         if (rc < 0)
             goto out;
     }
@@ -1420,9 +1429,14 @@ static int gemini_stream_end(struct lmx_dcall *dc, struct lmx_buf *out)
 {
     struct gstate *st = state_of(dc);
 
+    int rc;
+
     if (st == NULL)
         return LMX_ENOMEM;
-    return st->final_sent ? 0 : final_event(dc, st, out);
+    rc = st->final_sent ? 0 : final_event(dc, st, out);
+    if (rc == 0 && dc->path_array)
+        rc = lmx_buf_puts(out, st->sent == 0 ? "[]" : "]");
+    return rc;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1482,9 +1496,8 @@ static void gemini_stream_error(
 {
     json_t *e = error_obj(status, type, message);
 
-    LMX_UNUSED(dc);
-    if (e != NULL)
-        put_event(out, e);
+    if (e != NULL && put_event(dc, out, e) == 0 && dc->path_array)
+        lmx_buf_puts(out, "]"); /* the array is closed: the stream ends here */
     json_decref(e);
 }
 

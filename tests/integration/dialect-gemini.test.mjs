@@ -145,11 +145,26 @@ describe('gemini dialect: OpenAI-format deployment', () => {
     assert.deepEqual(last.body.stream_options, { include_usage: true });
   });
 
-  test('streamGenerateContent without alt=sse is answered with the same SSE events', async () => {
-    const r = await streamGenerate('g-openai', { contents: [USER] }, { alt: false });
+  test("streamGenerateContent without alt=sse streams Google's JSON array", async () => {
+    for (const model of ['g-openai', 'g-claude']) {
+      const r = await streamGenerate(model, { contents: [USER] }, { alt: false });
+      assert.equal(r.status, 200, r.text);
+      assert.match(r.headers['content-type'], /application\/json/);
+      assert.ok(!r.text.includes('data:'), 'no SSE framing');
+      const arr = JSON.parse(r.text); // the whole body is one JSON array of responses
+      assert.ok(Array.isArray(arr) && arr.length >= 2, r.text);
+      assert.equal(textOf(arr), model === 'g-openai' ? MOCK_TEXT : ANTH_TEXT);
+      assert.equal(arr.at(-1).candidates[0].finishReason, 'STOP');
+      assert.ok(arr.at(-1).usageMetadata.totalTokenCount > 0);
+    }
+  });
+
+  test('a failure mid-stream in the JSON-array form ends with an error element and a closed array', async () => {
+    const r = await streamGenerate('g-claude-midstream', { contents: [USER] }, { alt: false });
     assert.equal(r.status, 200, r.text);
-    assert.equal(textOf(r.json), MOCK_TEXT);
-    assert.equal(r.json.at(-1).candidates[0].finishReason, 'STOP');
+    const arr = JSON.parse(r.text);
+    assert.ok(arr.at(-1).error, r.text);
+    assert.equal(typeof arr.at(-1).error.code, 'number');
   });
 
   test('a function call conversation becomes tool_calls and tool messages with matching ids', async () => {
