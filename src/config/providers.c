@@ -194,7 +194,7 @@ static const struct lmx__provider providers[] = {
     {"ollama", C, 0, "http://localhost:11434", "OLLAMA_API_KEY", "OLLAMA_API_BASE", NULL},
     {"ollama_chat", C, 0, "http://localhost:11434", "OLLAMA_API_KEY", "OLLAMA_API_BASE", NULL},
     {"watsonx", C, 0, NULL, "WATSONX_APIKEY WATSONX_API_KEY", "WATSONX_URL WATSONX_API_BASE WX_URL WML_URL", NULL}, /* served: provider/watsonx.c */
-    {"watsonx_text", N, 0, NULL, "WATSONX_APIKEY WATSONX_API_KEY", "WATSONX_URL", NULL},
+    {"watsonx_text", C, 0, NULL, "WATSONX_APIKEY WATSONX_API_KEY", "WATSONX_URL", NULL}, /* served: provider/watsonx.c */
     /* served by provider/compat.c (URL, auth or answer rules) and provider/tgi.c (prompt APIs) */
     {"databricks", C, 0, NULL, "DATABRICKS_API_KEY", "DATABRICKS_API_BASE", NULL},
     {"replicate", C, 0, "https://api.replicate.com", "REPLICATE_API_KEY REPLICATE_API_TOKEN", NULL, NULL}, /* served: provider/replicate.c */

@@ -39,6 +39,7 @@ static const struct lmx_provider_entry families[] = {
     {"vertex_ai", &lmx_provider_vertex_ops},
     {"vertex_ai_beta", &lmx_provider_vertex_ops},
     {"watsonx", &lmx_provider_watsonx_ops},
+    {"watsonx_text", &lmx_provider_watsonx_text_ops},
     {"anthropic", &lmx_provider_anthropic_ops},
     {"cohere", &lmx_provider_cohere_ops},
     {"gemini", &lmx_provider_gemini_ops},

@@ -17,6 +17,18 @@
  *                           wx.mock-<n>" (401 authentication_token_not_valid else). A
  *                           model_id "mock-status-<code>" answers that status with IBM's
  *                           error body.
+ *   POST /ml/v1/text/generation?version=V, /ml/v1/text/generation_stream?version=V
+ *   POST /ml/v1/deployments/{id}/text/generation(_stream)?version=V
+ *                           {model_id, created_at, results:[{generated_text: "Hello from
+ *                           the watsonx mock.", generated_token_count: 5,
+ *                           input_token_count: <words of input>, stop_reason: "eos_token"}]};
+ *                           parameters.max_new_tokens below 5 cuts the text to that many
+ *                           words with stop_reason "max_tokens". The stream is SSE
+ *                           "id: n / event: message / data: {...}", one word a event
+ *                           (stop_reason "not_finished" until the last) and an
+ *                           "event: close" at the end. The body needs a string input and
+ *                           (not for a deployment) model_id and project_id or space_id;
+ *                           auth, version and mock-status-<code> as for chat.
  */
 #include "core/lmx.h"
 
@@ -35,7 +47,7 @@ bool mock_watsonx_route(struct mock_worker *w, struct lmx_http_req *req);
 
 static const char *const wx_words[] = {"Hello", " from", " the", " watsonx", " mock."};
 
-enum wx_route { WX_NONE, WX_IAM, WX_CHAT, WX_STREAM };
+enum wx_route { WX_NONE, WX_IAM, WX_CHAT, WX_STREAM, WX_GEN, WX_GEN_STREAM };
 
 static _Atomic uint64_t wx_tokens;
 
@@ -57,6 +69,10 @@ static enum wx_route wx_route_of(const char *path, char *dep, size_t cap)
         return WX_CHAT;
     if (strcmp(path, "/ml/v1/text/chat_stream") == 0)
         return WX_STREAM;
+    if (strcmp(path, "/ml/v1/text/generation") == 0)
+        return WX_GEN;
+    if (strcmp(path, "/ml/v1/text/generation_stream") == 0)
+        return WX_GEN_STREAM;
     if (strncmp(path, "/ml/v1/deployments/", 19) != 0)
         return WX_NONE;
     p = strchr(path + 19, '/');
@@ -67,6 +83,10 @@ static enum wx_route wx_route_of(const char *path, char *dep, size_t cap)
         return WX_CHAT;
     if (strcmp(p, "/text/chat_stream") == 0)
         return WX_STREAM;
+    if (strcmp(p, "/text/generation") == 0)
+        return WX_GEN;
+    if (strcmp(p, "/text/generation_stream") == 0)
+        return WX_GEN_STREAM;
     return WX_NONE;
 }
 
@@ -115,24 +135,29 @@ static const json_t *wx_tool(const json_t *body)
     return json_object_get(json_array_get(json_object_get(body, "tools"), 0), "function");
 }
 
+static long wx_words_of(const char *s)
+{
+    bool in = false;
+    long n = 0;
+
+    for (; s != NULL && *s; s++) {
+        bool sp = *s == ' ' || *s == '\n' || *s == '\t';
+
+        if (!sp && !in)
+            n++;
+        in = !sp;
+    }
+    return n;
+}
+
 static long wx_prompt_words(const json_t *body)
 {
     const json_t *m;
     size_t i;
     long n = 0;
 
-    json_array_foreach(json_object_get(body, "messages"), i, m) {
-        const char *s = json_string_value(json_object_get(m, "content"));
-        bool in = false;
-
-        for (; s != NULL && *s; s++) {
-            bool sp = *s == ' ' || *s == '\n' || *s == '\t';
-
-            if (!sp && !in)
-                n++;
-            in = !sp;
-        }
-    }
+    json_array_foreach(json_object_get(body, "messages"), i, m)
+        n += wx_words_of(json_string_value(json_object_get(m, "content")));
     return n > 0 ? n : 1;
 }
 
@@ -232,6 +257,50 @@ static void wx_chat(struct lmx_http_req *req, const json_t *body, const char *mo
     lmx_http_res_end(req, err == 0);
 }
 
+/* {model_id, created_at, results:[{generated_text, counts, stop_reason}]} */
+static json_t *wx_gen_obj(const char *model, const char *text, long out, long in,
+                          const char *stop)
+{
+    return json_pack("{s:s,s:s,s:s,s:[{s:s,s:I,s:I,s:s}]}", "model_id", model, "model_version",
+                     "1.0.0", "created_at", "2025-01-01T00:00:00.000Z", "results",
+                     "generated_text", text, "generated_token_count", (json_int_t)out,
+                     "input_token_count", (json_int_t)in, "stop_reason", stop);
+}
+
+static void wx_generation(struct lmx_http_req *req, const json_t *body, const char *model,
+                          bool stream)
+{
+    static const struct lmx_http_hdr hdrs[] = {
+        {"Content-Type", 12, "text/event-stream", 17},
+    };
+    const json_t *mx = json_object_get(json_object_get(body, "parameters"), "max_new_tokens");
+    long in = wx_words_of(json_string_value(json_object_get(body, "input")));
+    size_t n = LMX_ARRAY_SIZE(wx_words);
+    char text[128] = "";
+    const char *stop = "eos_token";
+    int err, ev = 1;
+
+    if (json_is_integer(mx) && json_integer_value(mx) > 0 &&
+        (size_t)json_integer_value(mx) < n) {
+        n = (size_t)json_integer_value(mx);
+        stop = "max_tokens";
+    }
+    if (!stream) {
+        for (size_t i = 0; i < n; i++)
+            strcat(text, wx_words[i]);
+        mock_send_json(req, 200, wx_gen_obj(model, text, (long)n, in, stop), WX_OOM);
+        return;
+    }
+    err = lmx_http_res_begin(req, 200, hdrs, LMX_ARRAY_SIZE(hdrs), -1);
+    for (size_t i = 0; err == 0 && i < n; i++)
+        err = wx_event(req, ev++,
+                       wx_gen_obj(model, wx_words[i], (long)i + 1, i == 0 ? in : 0,
+                                  i + 1 == n ? stop : "not_finished"));
+    if (err == 0)
+        err = lmx_http_res_write(req, "id: 99\nevent: close\n\n", 21);
+    lmx_http_res_end(req, err == 0);
+}
+
 bool mock_watsonx_route(struct mock_worker *w, struct lmx_http_req *req)
 {
     char dep[128];
@@ -251,7 +320,7 @@ bool mock_watsonx_route(struct mock_worker *w, struct lmx_http_req *req)
     model = json_string_value(json_object_get(body, "model_id"));
     if (model == NULL)
         model = r == WX_IAM ? "watsonx-iam" : dep;
-    mock_log_in_init(&li, req, model, r == WX_STREAM);
+    mock_log_in_init(&li, req, model, r == WX_STREAM || r == WX_GEN_STREAM);
     seq = mock_log_add(&li);
     auth = lmx_http_req_header(req, "authorization", &n);
     if (req->method != LMX_HTTP_POST) {
@@ -270,10 +339,21 @@ bool mock_watsonx_route(struct mock_worker *w, struct lmx_http_req *req)
         mock_send_json(req, 400,
                        wx_error_obj(400, "missing_required_query_parameter",
                                     "Missing required query parameter 'version'"), WX_OOM);
-    } else if (!json_is_object(body) || !json_is_array(json_object_get(body, "messages")) ||
+    } else if ((r == WX_GEN || r == WX_GEN_STREAM) &&
+               (!json_is_string(json_object_get(body, "input")) ||
+                (dep[0] == '\0' && (json_object_get(body, "model_id") == NULL ||
+                                    (json_object_get(body, "project_id") == NULL &&
+                                     json_object_get(body, "space_id") == NULL))))) {
+        status = 400;
+        mock_send_json(req, 400,
+                       wx_error_obj(400, "json_validation_error",
+                                    "Json document validation error: model_id, project_id or "
+                                    "space_id, and input are required"), WX_OOM);
+    } else if (r != WX_GEN && r != WX_GEN_STREAM &&
+               (!json_is_object(body) || !json_is_array(json_object_get(body, "messages")) ||
                (dep[0] == '\0' && (json_object_get(body, "model_id") == NULL ||
                                    (json_object_get(body, "project_id") == NULL &&
-                                    json_object_get(body, "space_id") == NULL)))) {
+                                    json_object_get(body, "space_id") == NULL))))) {
         status = 400;
         mock_send_json(req, 400,
                        wx_error_obj(400, "json_validation_error",
@@ -285,6 +365,8 @@ bool mock_watsonx_route(struct mock_worker *w, struct lmx_http_req *req)
             status = 500;
         mock_send_json(req, status, wx_error_obj(status, "mock_status", "llmux-mock: mock-status"),
                        WX_OOM);
+    } else if (r == WX_GEN || r == WX_GEN_STREAM) {
+        wx_generation(req, body, model, r == WX_GEN_STREAM);
     } else {
         wx_chat(req, body, model, r == WX_STREAM);
     }
