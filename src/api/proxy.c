@@ -1081,7 +1081,7 @@ static void stream_error(struct lmx_call *c, int err, const char *msg)
         if (c->raw_relay)
             lmx_http_res_abort(c->req);
         else
-            lmx_http_res_end(c->req, false);
+            lmx_http_res_end(c->req, true);
         c->req = NULL;
         return;
     }
@@ -1096,7 +1096,12 @@ static void stream_error(struct lmx_call *c, int err, const char *msg)
         lmx_http_res_write(c->req, b.data, b.len);
     lmx_buf_release(&b);
     json_decref(eb);
-    lmx_http_res_end(c->req, false);
+    /*
+     * The answer is whole (the error event, then the terminating chunk): the
+     * connection stays usable. Closing it raced the client's next request,
+     * which a pooling client (undici) may already have sent on it.
+     */
+    lmx_http_res_end(c->req, true);
     c->req = NULL;
 }
 
