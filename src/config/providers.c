@@ -216,7 +216,7 @@ static const struct lmx__provider providers[] = {
     {"elevenlabs", N, 0, NULL, "ELEVENLABS_API_KEY", NULL, NULL},
     {"aws_polly", N, 0, NULL, NULL, NULL, NULL},
     {"fal_ai", N, 0, NULL, "FAL_AI_API_KEY", NULL, NULL},
-    {"recraft", N, 0, NULL, "RECRAFT_API_KEY", NULL, NULL},
+    {"recraft", C, 0, "https://external.api.recraft.ai/v1", "RECRAFT_API_KEY", "RECRAFT_API_BASE", NULL}, /* OpenAI's images/generations shape */
     {"stability", N, 0, NULL, "STABILITY_API_KEY", NULL, NULL},
     {"black_forest_labs", N, 0, NULL, "BFL_API_KEY", NULL, NULL},
     {"topaz", N, 0, NULL, "TOPAZ_API_KEY", NULL, NULL},

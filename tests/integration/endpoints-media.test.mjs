@@ -50,6 +50,7 @@ before(async () => {
         ndep('rr-voyage', 'voyage/rerank-2', mock.v1),
         ndep('rr-500', 'cohere/mock-status-500@rr', mock.base),
         ndep('claude', 'anthropic/claude-mock-1', mock.base),
+        ndep('img-recraft', 'recraft/recraftv3', mock.v1),
       ],
       { router: { disable_cooldowns: true } },
     ),
@@ -155,6 +156,17 @@ describe('images/generations', () => {
     assert.equal(last.body.prompt, 'a red fox');
     assert.equal(last.body.n, 2);
     assert.equal(last.body.size, '1024x1024');
+  });
+
+  test('recraft/: its OpenAI-shaped images API, the model and style as sent', async () => {
+    const r = await post('/v1/images/generations', { model: 'img-recraft', prompt: 'a red fox', style: 'digital_illustration' });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.data.length, 1);
+    const last = await mock.last();
+    assert.equal(last.path, '/v1/images/generations');
+    assert.equal(last.headers.authorization, `Bearer ${UPSTREAM_KEY}`);
+    assert.equal(last.body.model, 'recraftv3');
+    assert.equal(last.body.style, 'digital_illustration');
   });
 
   test('response_format b64_json: base64 image bytes come back', async () => {
