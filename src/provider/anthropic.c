@@ -1348,9 +1348,7 @@ static int emit(struct anth_state *st, json_t *delta, const char *finish)
         return LMX_ENOMEM;
     rc = st->cb(c, st->ud);
     json_decref(c);
-    if (st->env != NULL && (!lmx_json_unshared(st->env) ||
-                            !lmx_json_unshared(json_object_get(st->env, "choices")) ||
-                            !lmx_json_unshared(st->env_choice)))
+    if (st->env != NULL && lmx_chunk_env_held(st->env))
         env_reset(st); /* the callback kept a reference: the next chunk gets a new envelope */
     if (rc < 0) {
         st->cb_rc = rc;

@@ -1778,7 +1778,7 @@ static int emit(struct lmx_gemini_stream *s, json_t *choices, json_t *usage)
     s->any = true;
     rc = s->cb(chunk, s->ud);
     json_decref(chunk);
-    if (usage == NULL && !lmx_json_unshared(s->env)) {
+    if (usage == NULL && lmx_chunk_env_held(s->env)) {
         json_decref(s->env); /* the callback kept a reference: the next chunk gets a new one */
         s->env = NULL;
     }

@@ -897,7 +897,6 @@ static json_t *chunk_new(struct ol_state *st, json_t **choice)
 
 static int emit(struct ol_state *st, json_t *chunk)
 {
-    json_t *choices = json_object_get(st->env, "choices");
     bool reused = chunk != NULL && chunk == st->env;
     int rc;
 
@@ -905,9 +904,7 @@ static int emit(struct ol_state *st, json_t *chunk)
         return LMX_ENOMEM;
     rc = st->cb(chunk, st->ud);
     json_decref(chunk);
-    if (reused &&
-        (!lmx_json_unshared(st->env) || !lmx_json_unshared(choices) ||
-         !lmx_json_unshared(json_array_get(choices, 0)))) {
+    if (reused && lmx_chunk_env_held(st->env)) {
         json_decref(st->env); /* the callback kept a reference: the next chunk gets a new one */
         st->env = NULL;
     }

@@ -517,9 +517,16 @@ static size_t jf_skip(const char *t, size_t i, size_t n)
     return n;
 }
 
-bool lmx_json_unshared(const json_t *v)
+static bool held(const json_t *v)
 {
-    return v != NULL && v->refcount == 1;
+    return v != NULL && v->refcount != 1;
+}
+
+bool lmx_chunk_env_held(const json_t *env)
+{
+    const json_t *choices = json_object_get(env, "choices");
+
+    return env == NULL || held(env) || held(choices) || held(json_array_get(choices, 0));
 }
 
 enum lmx_jkind lmx_jfast_kind(const char *v, size_t vn)

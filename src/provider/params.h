@@ -110,10 +110,12 @@ struct lmx_jval {
 void lmx_jfast_getv(const char *o, size_t on, const char *const *keys, size_t nkeys,
                     struct lmx_jval *out);
 /*
- * Nobody else holds v (its one reference is the caller's): an object a
- * stream reuses from chunk to chunk may be changed only then.
+ * Does anyone besides the stream hold a reused chunk envelope
+ * {..., "choices":[choice]}: the envelope, its choices or its first choice?
+ * Checked after each callback; a held envelope must not be changed again,
+ * so the stream drops it and builds the next chunk in a new one.
  */
-bool lmx_json_unshared(const json_t *v);
+bool lmx_chunk_env_held(const json_t *env);
 /* The kind of a value span (LMX_JK_NONE for NULL). */
 enum lmx_jkind lmx_jfast_kind(const char *v, size_t vn);
 /* The value of an LMX_JK_INT span (0 for any other). */
